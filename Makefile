@@ -1,0 +1,41 @@
+# spaser — every set-up step is here; a fresh machine needs only Python 3.11+ and make.
+SHELL := /bin/bash
+export UV_PYTHON_DOWNLOADS := never
+# uv from PATH, else the one pip installs (`make install` installs it when missing).
+UV := $(if $(shell command -v uv 2>/dev/null),uv,python3 -m uv)
+PY_SRC := src tests bench
+RECORDS ?= 1500000
+
+.PHONY: help install run test check lint typecheck bench clean
+
+help:
+	@echo "make run    install, then serve the platform on http://127.0.0.1:8000 (data in ./data)"
+	@echo "make test   install, then run the whole test suite"
+	@echo "make check  lint (ruff) + types (mypy) + tests"
+	@echo "make bench  ingestion benchmark (RECORDS=N to change the size, default 1.5 M)"
+
+install:
+	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 \
+	  || python3 -m pip install --quiet uv \
+	  || python3 -m pip install --quiet --user --break-system-packages uv
+	@$(UV) sync --frozen --quiet
+
+run: install
+	$(UV) run spaser serve
+
+test: install
+	$(UV) run pytest $(PYTEST_ARGS)
+
+lint: install
+	$(UV) run ruff check $(PY_SRC)
+
+typecheck: install
+	$(UV) run mypy
+
+check: lint typecheck test
+
+bench: install
+	$(UV) run python bench/ingest.py --records $(RECORDS)
+
+clean:
+	rm -rf .venv .mypy_cache .ruff_cache .pytest_cache bench/out

@@ -1,0 +1,3 @@
+"""spaser: open platform for responsible public procurement."""
+
+__version__ = "0.1.0"

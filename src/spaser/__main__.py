@@ -1,0 +1,3 @@
+from spaser.cli import main
+
+main()

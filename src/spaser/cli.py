@@ -1,0 +1,194 @@
+"""The ``spaser`` command. Thin: parse options, call a service, print its result.
+
+Exit codes: 0 success; 1 error (message on stderr); 2 some input file was unreadable (the others
+were ingested).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    Progress,
+    ProgressColumn,
+    Task,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
+from rich.text import Text
+
+from spaser import __version__
+from spaser.config import Settings
+from spaser.errors import SpaserError
+from spaser.warehouse.report import RunReport
+
+app = typer.Typer(
+    name="spaser",
+    help="spaser: observatory and platform for responsible public procurement (DECP, SPASER).",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+export_app = typer.Typer(help="Export the warehouse: regulatory DECP JSON, Parquet or CSV.", no_args_is_help=True)
+app.add_typer(export_app, name="export")
+
+err = Console(stderr=True)
+out = Console()
+
+
+class _State:
+    settings: Settings | None = None
+
+
+state = _State()
+
+
+def settings() -> Settings:
+    if state.settings is None:
+        state.settings = Settings()
+    return state.settings
+
+
+@app.callback()
+def _root(
+    data_dir: Annotated[
+        Path | None,
+        typer.Option("--data-dir", help="Data folder (default: $SPASER_DATA_DIR, then ./data).",
+                     envvar="SPASER_DATA_DIR"),
+    ] = None,
+    version: Annotated[bool, typer.Option("--version", help="Print the version and exit.")] = False,
+) -> None:
+    if version:
+        out.print(f"spaser {__version__}")
+        raise typer.Exit()
+    state.settings = Settings(data_dir=data_dir) if data_dir else Settings()
+
+
+class _RecordsRate(ProgressColumn):
+    def render(self, task: Task) -> Text:
+        elapsed = task.elapsed or 0.0
+        records = task.fields.get("records", 0)
+        rate = records / elapsed if elapsed > 0 else 0.0
+        return Text(f"{records:,} records  {rate:,.0f} rec/s".replace(",", " "), style="cyan")
+
+
+class RichProgress:
+    """Progress bar over the bytes to read, with records/s (shown on long inputs)."""
+
+    def __init__(self, console: Console) -> None:
+        self.bar = Progress(
+            TextColumn("[bold]{task.description}"), BarColumn(), DownloadColumn(), _RecordsRate(),
+            TimeElapsedColumn(), TimeRemainingColumn(), console=console, transient=False,
+        )
+        self.task: Any = None
+        self.records = 0
+
+    def start(self, total_bytes: int, files: int) -> None:
+        if files:
+            self.bar.start()
+            self.task = self.bar.add_task(f"ingesting {files} file(s)", total=total_bytes, records=0)
+
+    def file(self, path: str) -> None:
+        if self.task is not None:
+            self.bar.update(self.task, description=Path(path).name[:40])
+
+    def advance(self, size: int, records: int) -> None:
+        if self.task is not None:
+            self.records += records
+            self.bar.update(self.task, advance=size, records=self.records)
+
+    def stop(self) -> None:
+        if self.task is not None:
+            self.bar.update(self.task, description="done")
+            self.bar.stop()
+
+
+def print_report(report: RunReport, console: Console) -> None:
+    table = Table(title=f"Ingestion {report.run_id}", show_lines=False)
+    for column in ("file", "format", "status", "read", "loaded", "duplicates", "quarantined"):
+        table.add_column(column, justify="right" if column in ("read", "loaded", "duplicates", "quarantined")
+                         else "left")
+    for f in report.files:
+        status = f.status if not f.error else f"{f.status}: {f.error}" + (f" ({f.position})" if f.position else "")
+        table.add_row(Path(f.path).name, f.format, status, str(f.records_read), str(f.loaded), str(f.duplicates),
+                      str(f.quarantined))
+    table.add_section()
+    table.add_row("total", "", "", str(report.records_read), str(report.loaded), str(report.duplicates),
+                  str(report.quarantined), style="bold")
+    console.print(table)
+    if report.by_reason:
+        console.print("quarantine reasons: " + ", ".join(f"{k}: {v}" for k, v in report.by_reason.most_common(8)))
+    rate = f"{report.records_per_second:,.0f}".replace(",", " ")
+    console.print(f"{report.records_read} records in {report.duration_s:.1f} s ({rate} records/s), "
+                  f"{report.workers or 'no'} worker process(es); "
+                  + (f"snapshot published: {report.snapshot} ({report.contracts_total} contracts)"
+                     if report.snapshot_changed else "snapshot unchanged (nothing new to ingest)"))
+    for f in report.unreadable_files:
+        console.print(f"[red]unreadable:[/red] {f.path}: {f.error}" + (f" at {f.position}" if f.position else ""))
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="DECP files or folders (JSON, XML; .gz and .zip accepted).")],
+    source: Annotated[str | None, typer.Option("--source", help="Source name recorded for these files.")] = None,
+    report_json: Annotated[Path | None, typer.Option("--report-json", help="Write the run report as JSON.")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or table.")] = False,
+) -> None:
+    """Ingest DECP files into a new warehouse snapshot (idempotent; crash-safe)."""
+    from spaser.warehouse.ingest import ingest as run_ingest
+
+    progress = None if quiet else RichProgress(err)
+    try:
+        report = run_ingest(paths, settings(), source=source, progress=progress)
+    except SpaserError as exc:
+        err.print(f"[red]error:[/red] {exc.message}")
+        raise typer.Exit(1) from None
+    if report_json is not None:
+        report_json.parent.mkdir(parents=True, exist_ok=True)
+        report_json.write_text(json.dumps(report.to_json(), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    if not quiet:
+        print_report(report, out)
+    if report.unreadable_files:
+        raise typer.Exit(2)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port.")] = 8000,
+) -> None:
+    """Serve the platform (web pages and API)."""
+    import uvicorn
+
+    from spaser.web.app import create_app
+
+    uvicorn.run(create_app(settings()), host=host, port=port)
+
+
+@app.command("settings")
+def show_settings() -> None:
+    """List every setting, its environment variable, current value and help."""
+    current = settings()
+    table = Table(title="Settings")
+    for column in ("variable", "value", "help"):
+        table.add_column(column)
+    for name, spec in Settings.model_fields.items():
+        table.add_row(f"SPASER_{name.upper()}", str(getattr(current, name)), spec.description or "")
+    out.print(table)
+
+
+def main() -> None:
+    try:
+        app()
+    except SpaserError as exc:
+        err.print(f"[red]error:[/red] {exc.message}")
+        sys.exit(1)

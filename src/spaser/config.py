@@ -1,0 +1,46 @@
+"""One typed Settings object; nothing happens at import time."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Every setting, with its help text (``spaser settings`` lists them)."""
+
+    model_config = SettingsConfigDict(env_prefix="SPASER_", extra="ignore")
+
+    data_dir: Path = Field(
+        default=Path("data"),
+        description="Folder holding the warehouse snapshots and the platform database.",
+    )
+    database_url: str | None = Field(
+        default=None,
+        description="Platform database URL; defaults to a SQLite file in the data folder.",
+    )
+    ingest_workers: int = Field(
+        default=0,
+        description="Worker processes for ingestion; 0 means one per CPU core.",
+    )
+    ingest_batch_records: int = Field(
+        default=4000,
+        description="Records per normalisation batch sent to a worker.",
+    )
+    montant_aberrant: float = Field(
+        default=1e9,
+        description="Amounts (EUR HT) at or above this value are flagged as aberrant and excluded "
+        "from value indicators.",
+    )
+
+    @property
+    def warehouse_dir(self) -> Path:
+        return self.data_dir / "warehouse"
+
+    @property
+    def platform_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'platform.sqlite3').resolve()}"

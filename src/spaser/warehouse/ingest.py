@@ -1,0 +1,345 @@
+"""``spaser ingest``: read DECP files, normalise them in parallel, publish a new warehouse snapshot.
+
+Steps (each a function below): find inputs → skip those already ingested (by sha256) → read and cut
+records → normalise and stage in workers → load, classify and deduplicate in a copy of the current
+snapshot → publish atomically → report.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gc
+import multiprocessing as mp
+import os
+import queue
+import secrets
+import time
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any, BinaryIO, Protocol
+
+import duckdb
+import msgspec
+
+from spaser.config import Settings
+from spaser.decp.json_scan import JsonScanError, scan_json
+from spaser.decp.sources import InputFile, expand, inspect
+from spaser.decp.xml_read import XmlReadError, read_xml
+from spaser.errors import UnreadableFileError
+from spaser.warehouse import dedupe, snapshot
+from spaser.warehouse.report import FileReport, RunReport
+from spaser.warehouse.staging import Batch, BatchItem, BatchResult, StagingWriter, process_batch, worker_main
+
+#: Below this many bytes to read, normalising inline is faster than starting worker processes.
+INLINE_BYTES = 2 * 1024 * 1024
+
+
+class Progress(Protocol):
+    def start(self, total_bytes: int, files: int) -> None: ...
+    def file(self, path: str) -> None: ...
+    def advance(self, size: int, records: int) -> None: ...
+    def stop(self) -> None: ...
+
+
+class _NoProgress:
+    def start(self, total_bytes: int, files: int) -> None: ...
+    def file(self, path: str) -> None: ...
+    def advance(self, size: int, records: int) -> None: ...
+    def stop(self) -> None: ...
+
+
+class _CountingReader:
+    """Counts the bytes a reader has consumed, for the progress bar."""
+
+    def __init__(self, stream: BinaryIO) -> None:
+        self.stream = stream
+        self.count = 0
+
+    def read(self, size: int = -1) -> bytes:
+        data = self.stream.read(size)
+        self.count += len(data)
+        return data
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+class _Dispatcher:
+    """Sends batches to worker processes (or runs them inline) and gathers the results."""
+
+    def __init__(self, workers: int, staging: Path, today: dt.date, aberrant: float) -> None:
+        self.workers = workers
+        self.results: list[BatchResult] = []
+        self.staged: dict[str, list[str]] = {}
+        self.today = today
+        self.aberrant = aberrant
+        if workers == 0:
+            self.inline_writer: StagingWriter | None = StagingWriter(staging, 0)
+            return
+        self.inline_writer = None
+        context = mp.get_context("spawn")
+        self.in_queue: Any = context.Queue(maxsize=workers * 3)
+        self.out_queue: Any = context.Queue()
+        self.processes = [
+            context.Process(target=worker_main, daemon=True,
+                            args=(self.in_queue, self.out_queue, str(staging), n, today, aberrant))
+            for n in range(workers)
+        ]
+        for process in self.processes:
+            process.start()
+
+    def submit(self, batch: Batch) -> list[BatchResult]:
+        if self.inline_writer is not None:
+            result = process_batch(batch, self.inline_writer, self.today, self.aberrant)
+            self.results.append(result)
+            return [result]
+        fresh: list[BatchResult] = []
+        while True:
+            fresh.extend(self._drain(block=False))
+            try:
+                self.in_queue.put(batch, timeout=0.5)
+                return fresh
+            except queue.Full:
+                self._check_alive()
+
+    def _drain(self, block: bool) -> list[BatchResult]:
+        fresh: list[BatchResult] = []
+        while True:
+            try:
+                message = self.out_queue.get(timeout=0.5) if block else self.out_queue.get_nowait()
+            except queue.Empty:
+                return fresh
+            kind = message[0]
+            if kind == "result":
+                self.results.append(message[1])
+                fresh.append(message[1])
+            elif kind == "done":
+                for table, path in message[2].items():
+                    self.staged.setdefault(table, []).append(path)
+                self._done += 1
+            else:
+                raise RuntimeError(f"ingestion worker {message[1]} failed: {message[2]}")
+            if block:
+                return fresh
+
+    _done = 0
+
+    def _check_alive(self) -> None:
+        dead = [p for p in self.processes if not p.is_alive() and p.exitcode not in (0, None)]
+        if dead:
+            raise RuntimeError(f"an ingestion worker died (exit code {dead[0].exitcode})")
+
+    def finish(self) -> tuple[list[BatchResult], dict[str, list[str]]]:
+        if self.inline_writer is not None:
+            for table, path in self.inline_writer.close().items():
+                self.staged.setdefault(table, []).append(path)
+            return self.results, self.staged
+        for _ in self.processes:
+            self.in_queue.put(None)
+        while self._done < len(self.processes):
+            if not self._drain(block=True):
+                self._check_alive()
+        for process in self.processes:
+            process.join()
+        return self.results, self.staged
+
+    def abort(self) -> None:
+        if self.inline_writer is None:
+            for process in self.processes:
+                process.kill()
+
+
+def _read_batches(source: InputFile, report: FileReport, batch_records: int, file_no: int,
+                  source_name: str, progress: Progress) -> Iterator[Batch]:
+    """Cut a file into batches of records; a read error ends the file with its position recorded."""
+    stream = _CountingReader(source.open())
+    from_xml = source.syntax == "xml"
+    items: list[BatchItem] = []
+    last_count = 0
+    stats: dict[str, int] = {}
+
+    def make(batch_items: list[BatchItem]) -> Batch:
+        nonlocal last_count
+        size = stream.count - last_count
+        last_count = stream.count
+        return Batch(file_no, source_name, source.path, source.sha256, from_xml, batch_items, size)
+
+    try:
+        if from_xml:
+            for xml_batch in read_xml(stream, stats):  # type: ignore[arg-type]
+                for rec in xml_batch:
+                    items.append(BatchItem(rec.index, rec.container, rec.raw, rec.value, decoded=True))
+                    if len(items) >= batch_records:
+                        yield make(items)
+                        items = []
+        else:
+            for json_batch in scan_json(stream):  # type: ignore[arg-type]
+                for raw in json_batch:
+                    items.append(BatchItem(raw.index, raw.container, raw.data))
+                    if len(items) >= batch_records:
+                        yield make(items)
+                        items = []
+    except (JsonScanError, XmlReadError) as exc:
+        report.status = "partial"
+        report.error = exc.reason
+        report.position = exc.position
+        if exc.tail:
+            next_index = items[-1].index + 1 if items else report.records_read
+            reason = "xml:tronque_ou_invalide" if from_xml else "json:tronque_ou_invalide"
+            items.append(BatchItem(next_index, "", exc.tail, reason=f"{reason} ({exc.reason})"))
+    except (OSError, EOFError) as exc:
+        report.status = "partial"
+        report.error = f"read error: {exc}"
+        report.position = f"byte {stream.count}"
+    finally:
+        report.control_characters_removed = stats.get("control_characters_removed", 0)
+    if items:
+        yield make(items)
+
+
+def ingest(paths: Sequence[Path], settings: Settings, source: str | None = None,
+           progress: Progress | None = None, today: dt.date | None = None) -> RunReport:
+    """Ingest ``paths`` into a new snapshot of the warehouse under ``settings.data_dir``."""
+    progress = progress or _NoProgress()
+    today = today or dt.date.today()
+    clock = time.perf_counter()
+    run_id = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S") + "-" + secrets.token_hex(3)
+    report = RunReport(run_id=run_id, started_at=_now())
+    warehouse_dir = settings.warehouse_dir
+    with snapshot.ingest_lock(warehouse_dir):
+        known = _ingested_hashes(warehouse_dir)
+        to_read = _select_inputs(paths, known, report)
+        total = sum(s.size for s, _ in to_read)
+        workers = _worker_count(settings, total)
+        report.workers = workers
+        staging = warehouse_dir / f".staging-{run_id}"
+        staging.mkdir(parents=True)
+        gc_was_enabled = gc.isenabled()
+        gc.disable()
+        dispatcher = _Dispatcher(workers, staging, today, settings.montant_aberrant)
+        progress.start(total, len(to_read))
+        try:
+            for file_no, (input_file, file_report) in enumerate(to_read):
+                progress.file(input_file.path)
+                name = source or Path(input_file.path.split("!")[0]).name
+                for batch in _read_batches(input_file, file_report, settings.ingest_batch_records, file_no,
+                                           name, progress):
+                    file_report.records_read += len(batch.items)
+                    for result in dispatcher.submit(batch):
+                        progress.advance(result.size_bytes, result.records)
+            results, staged = dispatcher.finish()
+        except BaseException:
+            dispatcher.abort()
+            raise
+        finally:
+            progress.stop()
+            if gc_was_enabled:
+                gc.enable()
+        snapshot.fault_point("after_staging")
+        _apply_results(results, to_read, report)
+        if to_read:
+            _build_and_publish(warehouse_dir, run_id, staged, to_read, report)
+        else:
+            current = snapshot.current_path(warehouse_dir)
+            report.snapshot = str(current) if current.exists() else None
+        snapshot.remove_leftovers(warehouse_dir)
+    _totals(report)
+    report.finished_at = _now()
+    report.duration_s = round(time.perf_counter() - clock, 3)
+    return report
+
+
+def _ingested_hashes(warehouse_dir: Path) -> set[str]:
+    if not snapshot.current_path(warehouse_dir).exists():
+        return set()
+    con = snapshot.open_current(warehouse_dir)
+    try:
+        return {row[0] for row in con.execute("SELECT sha256 FROM ingested_files").fetchall()}
+    finally:
+        con.close()
+
+
+def _select_inputs(paths: Sequence[Path], known: set[str], report: RunReport) -> list[tuple[InputFile, FileReport]]:
+    selected: list[tuple[InputFile, FileReport]] = []
+    seen: set[str] = set()
+    for entry in expand(list(paths)):
+        if isinstance(entry, UnreadableFileError):
+            report.files.append(FileReport(entry.path, status="unreadable", error=entry.reason,
+                                           position=entry.position))
+            continue
+        file_report = FileReport(entry.path)
+        try:
+            inspect(entry)
+        except UnreadableFileError as exc:
+            file_report.status, file_report.error, file_report.position = "unreadable", exc.reason, exc.position
+            file_report.sha256 = entry.sha256
+            report.files.append(file_report)
+            continue
+        file_report.sha256, file_report.size_bytes, file_report.format = entry.sha256, entry.size, entry.syntax
+        report.files.append(file_report)
+        if entry.sha256 in known or entry.sha256 in seen:
+            file_report.status = "already_ingested"
+            continue
+        seen.add(entry.sha256)
+        selected.append((entry, file_report))
+    return selected
+
+
+def _worker_count(settings: Settings, total_bytes: int) -> int:
+    if settings.ingest_workers > 0:
+        return settings.ingest_workers
+    if settings.ingest_workers < 0 or total_bytes < INLINE_BYTES:
+        return 0
+    return max(1, os.cpu_count() or 1)
+
+
+def _apply_results(results: list[BatchResult], to_read: list[tuple[InputFile, FileReport]],
+                   report: RunReport) -> None:
+    for result in results:
+        file_report = to_read[result.file_no][1]
+        file_report.quarantined += result.quarantined
+        file_report.by_format.update(result.by_format)
+        report.by_reason.update(result.by_reason)
+        report.by_flag.update(result.by_flag)
+
+
+def _build_and_publish(warehouse_dir: Path, run_id: str, staged: dict[str, list[str]],
+                       to_read: list[tuple[InputFile, FileReport]], report: RunReport) -> None:
+    building = snapshot.start_build(warehouse_dir, run_id)
+    con = duckdb.connect(str(building))
+    try:
+        dedupe.load_staged(con, staged)
+        snapshot.fault_point("after_load")
+        counts = dedupe.classify_run(con, [f.sha256 for f, _ in to_read])
+        for input_file, file_report in to_read:
+            file_counts = counts.get(input_file.sha256, Counter())
+            file_report.loaded = file_counts["loaded"]
+            file_report.duplicates = file_counts["duplicates"]
+            file_report.format = file_report.describe_format(input_file.syntax)
+        report.contracts_total = dedupe.rebuild_contracts(con)
+        snapshot.fault_point("after_dedupe")
+        now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+        con.executemany(
+            "INSERT INTO ingested_files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [(f.sha256, f.path, Path(f.path.split("!")[0]).name, fr.format, run_id, now, fr.records_read,
+              fr.loaded, fr.duplicates, fr.quarantined) for f, fr in to_read],
+        )
+        _totals(report)
+        report.finished_at = _now()
+        con.execute("INSERT INTO ingestion_runs VALUES (?, ?, ?, ?)",
+                    [run_id, report.started_at, report.finished_at,
+                     msgspec.json.encode(report.to_json()).decode()])
+        con.execute("CHECKPOINT")
+    finally:
+        con.close()
+    report.snapshot = str(snapshot.publish(warehouse_dir, building))
+    report.snapshot_changed = True
+
+
+def _totals(report: RunReport) -> None:
+    report.records_read = sum(f.records_read for f in report.files)
+    report.loaded = sum(f.loaded for f in report.files)
+    report.duplicates = sum(f.duplicates for f in report.files)
+    report.quarantined = sum(f.quarantined for f in report.files)
