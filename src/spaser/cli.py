@@ -41,8 +41,8 @@ app = typer.Typer(
 export_app = typer.Typer(help="Export the warehouse: regulatory DECP JSON, Parquet or CSV.", no_args_is_help=True)
 app.add_typer(export_app, name="export")
 
-err = Console(stderr=True)
-out = Console()
+err = Console(stderr=True, soft_wrap=True)
+out = Console(soft_wrap=True)
 
 
 class _State:
@@ -118,8 +118,7 @@ def print_report(report: RunReport, console: Console) -> None:
         table.add_column(column, justify="right" if column in ("read", "loaded", "duplicates", "quarantined")
                          else "left")
     for f in report.files:
-        status = f.status if not f.error else f"{f.status}: {f.error}" + (f" ({f.position})" if f.position else "")
-        table.add_row(Path(f.path).name, f.format, status, str(f.records_read), str(f.loaded), str(f.duplicates),
+        table.add_row(Path(f.path).name, f.format, f.status, str(f.records_read), str(f.loaded), str(f.duplicates),
                       str(f.quarantined))
     table.add_section()
     table.add_row("total", "", "", str(report.records_read), str(report.loaded), str(report.duplicates),
@@ -132,8 +131,11 @@ def print_report(report: RunReport, console: Console) -> None:
                   f"{report.workers or 'no'} worker process(es); "
                   + (f"snapshot published: {report.snapshot} ({report.contracts_total} contracts)"
                      if report.snapshot_changed else "snapshot unchanged (nothing new to ingest)"))
-    for f in report.unreadable_files:
-        console.print(f"[red]unreadable:[/red] {f.path}: {f.error}" + (f" at {f.position}" if f.position else ""))
+    for f in report.files:
+        if f.error:
+            colour = "yellow" if f.status == "skipped" else "red"
+            console.print(f"[{colour}]{f.status}:[/{colour}] {f.path}: {f.error}"
+                          + (f" at {f.position}" if f.position else ""))
 
 
 @app.command()

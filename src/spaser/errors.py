@@ -3,6 +3,7 @@
     SpaserError                 base: carries a user-facing message and an HTTP status
     ├── InputError              bad input from a user or a file (400)
     │   └── UnreadableFileError a file that cannot be read at all (truncated, invalid, empty, binary)
+    │       └── NotDecpDocumentError  text that is neither JSON nor XML (skipped inside a folder)
     ├── NotFoundError           an object or a snapshot that does not exist (404)
     └── ConfigurationError      a setting that cannot work (500)
 
@@ -35,6 +36,10 @@ class UnreadableFileError(InputError):
         self.path = path
         self.reason = reason
         self.position = position
+
+
+class NotDecpDocumentError(UnreadableFileError):
+    """A text file that is neither JSON nor XML: an error when named, skipped when found in a folder."""
 
 
 class NotFoundError(SpaserError):

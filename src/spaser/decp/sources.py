@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from spaser.errors import UnreadableFileError
+from spaser.errors import NotDecpDocumentError, UnreadableFileError
 
 _GZIP = b"\x1f\x8b"
 _ZIP = b"PK\x03\x04"
@@ -31,6 +31,7 @@ class InputFile:
     sha256: str = ""
     syntax: str = ""  # "json" | "xml", sniffed
     size: int = 0  # bytes to parse (decompressed)
+    in_folder: bool = False  # found by walking a folder rather than named by the user
 
 
 def expand(paths: list[Path]) -> Iterator[InputFile | UnreadableFileError]:
@@ -40,14 +41,14 @@ def expand(paths: list[Path]) -> Iterator[InputFile | UnreadableFileError]:
             for child in sorted(p for p in path.rglob("*") if p.is_file()):
                 if any(part.startswith(".") for part in child.relative_to(path).parts):
                     continue
-                yield from _expand_file(child)
+                yield from _expand_file(child, in_folder=True)
         elif path.is_file():
-            yield from _expand_file(path)
+            yield from _expand_file(path, in_folder=False)
         else:
             yield UnreadableFileError(str(path), "no such file or directory")
 
 
-def _expand_file(path: Path) -> Iterator[InputFile | UnreadableFileError]:
+def _expand_file(path: Path, in_folder: bool) -> Iterator[InputFile | UnreadableFileError]:
     try:
         with path.open("rb") as handle:
             magic = handle.read(4)
@@ -67,19 +68,19 @@ def _expand_file(path: Path) -> Iterator[InputFile | UnreadableFileError]:
             def open_member(name: str = name) -> BinaryIO:
                 return zipfile.ZipFile(path).open(name)
 
-            yield InputFile(f"{path}!{name}", open_member)
+            yield InputFile(f"{path}!{name}", open_member, in_folder=in_folder)
     elif magic.startswith(_GZIP):
 
         def open_gzip() -> BinaryIO:
             return gzip.open(path, "rb")
 
-        yield InputFile(str(path), open_gzip)
+        yield InputFile(str(path), open_gzip, in_folder=in_folder)
     else:
 
         def open_plain() -> BinaryIO:
             return path.open("rb")
 
-        yield InputFile(str(path), open_plain)
+        yield InputFile(str(path), open_plain, in_folder=in_folder)
 
 
 def inspect(source: InputFile) -> InputFile:
@@ -120,5 +121,5 @@ def sniff(path: str, head: bytes) -> str:
     if printable < 0.9 * min(len(head), 512):
         raise UnreadableFileError(path, "binary content: not a JSON or XML file", "byte 0")
     offset = len(head) - len(text)
-    raise UnreadableFileError(path, f"not a JSON or XML document (starts with {text[:20]!r})", f"byte {offset}")
+    raise NotDecpDocumentError(path, f"not a JSON or XML document (starts with {text[:20]!r})", f"byte {offset}")
 

@@ -9,6 +9,7 @@ removed before parsing and counted.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, BinaryIO
@@ -93,6 +94,10 @@ class _Reader:
                 index, depth, record_depth, open_record, saw_root = self._drain(
                     parser, batch, index, depth, record_depth, open_record, saw_root)
             except etree.XMLSyntaxError as exc:
+                # Records completed before the error in this chunk are still good: keep them.
+                with contextlib.suppress(etree.XMLSyntaxError):
+                    index, depth, record_depth, open_record, saw_root = self._drain(
+                        parser, batch, index, depth, record_depth, open_record, saw_root)
                 if batch:
                     yield batch
                 raise self._syntax_error(exc, open_record) from None

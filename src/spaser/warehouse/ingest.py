@@ -26,7 +26,7 @@ from spaser.config import Settings
 from spaser.decp.json_scan import JsonScanError, scan_json
 from spaser.decp.sources import InputFile, expand, inspect
 from spaser.decp.xml_read import XmlReadError, read_xml
-from spaser.errors import UnreadableFileError
+from spaser.errors import NotDecpDocumentError, UnreadableFileError
 from spaser.warehouse import dedupe, snapshot
 from spaser.warehouse.report import FileReport, RunReport
 from spaser.warehouse.staging import Batch, BatchItem, BatchResult, StagingWriter, process_batch, worker_main
@@ -84,7 +84,7 @@ class _Dispatcher:
         self.out_queue: Any = context.Queue()
         self.processes = [
             context.Process(target=worker_main, daemon=True,
-                            args=(self.in_queue, self.out_queue, str(staging), n, today, aberrant))
+                            args=(self.in_queue, self.out_queue, str(staging), n, today, aberrant, os.getpid()))
             for n in range(workers)
         ]
         for process in self.processes:
@@ -273,7 +273,9 @@ def _select_inputs(paths: Sequence[Path], known: set[str], report: RunReport) ->
         try:
             inspect(entry)
         except UnreadableFileError as exc:
-            file_report.status, file_report.error, file_report.position = "unreadable", exc.reason, exc.position
+            skipped = isinstance(exc, NotDecpDocumentError) and entry.in_folder
+            file_report.status = "skipped" if skipped else "unreadable"
+            file_report.error, file_report.position = exc.reason, exc.position
             file_report.sha256 = entry.sha256
             report.files.append(file_report)
             continue
