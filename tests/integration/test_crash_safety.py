@@ -24,7 +24,7 @@ def spaser(data_dir: Path, *paths: Path, env: dict[str, str] | None = None) -> s
     environment = {**os.environ, "SPASER_INGEST_WORKERS": "2", "SPASER_TEST_MARKER": str(data_dir), **(env or {})}
     return subprocess.Popen([sys.executable, "-m", "spaser", "--data-dir", str(data_dir), "ingest", "-q",
                              *map(str, paths)], env=environment, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE)
+                            stderr=subprocess.DEVNULL)
 
 
 def contracts(data_dir: Path) -> int:

@@ -24,11 +24,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import BinaryIO
 
 import numpy as np
 
 from spaser.decp.shapes import KNOWN_KEYS
+from spaser.decp.sources import ByteStream
 
 CHUNK_SIZE = 8 * 1024 * 1024
 _OPEN_OBJ, _OPEN_ARR, _CLOSE_OBJ, _CLOSE_ARR = 123, 91, 125, 93
@@ -111,7 +111,7 @@ def _line_of(buf: bytes, pos: int, base_line: int) -> int:
 class _Scanner:
     """State machine over the structural events of successive buffers."""
 
-    def __init__(self, stream: BinaryIO, chunk_size: int) -> None:
+    def __init__(self, stream: ByteStream, chunk_size: int) -> None:
         self.stream = stream
         self.chunk_size = chunk_size
         self.buf = b""
@@ -324,6 +324,6 @@ def _split_scalars(text: bytes) -> list[bytes]:
     return pieces
 
 
-def scan_json(stream: BinaryIO, chunk_size: int = CHUNK_SIZE) -> Iterator[list[RawSlice]]:
+def scan_json(stream: ByteStream, chunk_size: int = CHUNK_SIZE) -> Iterator[list[RawSlice]]:
     """Yield batches of raw records, one batch per chunk read."""
     yield from _Scanner(stream, chunk_size).batches()

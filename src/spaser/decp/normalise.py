@@ -117,14 +117,14 @@ def detect_format(record: dict[str, Any], parties: list[Any]) -> str:
     lieu = record.get("lieuExecution")
     if isinstance(lieu, dict) and any(str(k).strip() == "nom" for k in lieu):
         has_2019 = True
-    if record.get("formePrix") in _FORMAT_2019_PRICE_FORMS:
+    price_form = record.get("formePrix")
+    if isinstance(price_form, str) and price_form.strip() in _FORMAT_2019_PRICE_FORMS:
         has_2019 = True
     if any(isinstance(p, dict) and "denominationSociale" in p for p in parties):
         has_2019 = True
     titulaires = record.get("titulaires")
-    if isinstance(titulaires, list) and titulaires and isinstance(titulaires[0], dict):
-        if "titulaire" in titulaires[0]:
-            has_2022 = True
+    if isinstance(titulaires, list) and titulaires and isinstance(titulaires[0], dict) and "titulaire" in titulaires[0]:
+        has_2022 = True
     if has_2022:
         return "hybrid" if has_2019 else "2022"
     return "2019"
@@ -180,9 +180,9 @@ def normalise(obj: object, ctx: RecordContext) -> Normalised | Rejected:
     raw_parties = as_items(rec.get(party_key), party_wrapper, party_key, c.flags)
     source_format = detect_format(rec, raw_parties)
     titulaires = read_titulaires(raw_parties, 0, parts_ctx, "concessionnaire" if is_concession else "titulaire")
-    for row in titulaires:
-        if acheteur_id and row["id"] == acheteur_id:
-            c.flags.append(f"{party_key}:egal_acheteur")
+    if acheteur_id and any(t["id"] == acheteur_id for t in titulaires):
+        # AIFE file: 7 records whose titulaire id is the buyer's own SIRET.
+        c.flags.append(f"{party_key}:egal_acheteur")
 
     row: dict[str, Any] = {
         "record_uid": ctx.record_uid,
@@ -228,7 +228,7 @@ def normalise(obj: object, ctx: RecordContext) -> Normalised | Rejected:
         cpv = clean_cpv(rec.get("codeCPV"))
         row["code_cpv"] = c.take("code_cpv", rec.get("codeCPV"), cpv.value, cpv.flags)
     lieu = clean_object_keys(rec.get("lieuExecution"))
-    if lieu or not is_concession and source_format != "2022":
+    if lieu or (not is_concession and source_format != "2022"):
         _text(row, c, lieu, "code", "lieu_execution_code", field_name="lieuExecution.code")
         _enum(row, c, lieu, "typeCode", "lieu_execution_type_code")
         _text(row, c, lieu, "nom", "lieu_execution_nom", field_name="lieuExecution.nom")

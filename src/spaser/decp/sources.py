@@ -8,13 +8,14 @@ that are parsed, so the same data compressed or not is the same input.
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import hashlib
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import Protocol
 
 from spaser.errors import NotDecpDocumentError, UnreadableFileError
 
@@ -24,10 +25,18 @@ _BOM = b"\xef\xbb\xbf"
 _HASH_CHUNK = 4 * 1024 * 1024
 
 
+class ByteStream(Protocol):
+    """What the readers need of an input: ``read(size)`` (a file, a gzip or zip member stream)."""
+
+    def read(self, size: int = -1, /) -> bytes: ...
+
+    def close(self) -> None: ...
+
+
 @dataclass(slots=True)
 class InputFile:
     path: str  # as shown to the user; "archive.zip!member.json" for a zip member
-    open: Callable[[], BinaryIO]
+    open: Callable[[], ByteStream]
     sha256: str = ""
     syntax: str = ""  # "json" | "xml", sniffed
     size: int = 0  # bytes to parse (decompressed)
@@ -65,19 +74,19 @@ def _expand_file(path: Path, in_folder: bool) -> Iterator[InputFile | Unreadable
         for member in members:
             name = member.filename
 
-            def open_member(name: str = name) -> BinaryIO:
+            def open_member(name: str = name) -> ByteStream:
                 return zipfile.ZipFile(path).open(name)
 
             yield InputFile(f"{path}!{name}", open_member, in_folder=in_folder)
     elif magic.startswith(_GZIP):
 
-        def open_gzip() -> BinaryIO:
+        def open_gzip() -> ByteStream:
             return gzip.open(path, "rb")
 
         yield InputFile(str(path), open_gzip, in_folder=in_folder)
     else:
 
-        def open_plain() -> BinaryIO:
+        def open_plain() -> ByteStream:
             return path.open("rb")
 
         yield InputFile(str(path), open_plain, in_folder=in_folder)
@@ -89,7 +98,7 @@ def inspect(source: InputFile) -> InputFile:
     head = b""
     size = 0
     try:
-        with source.open() as stream:
+        with contextlib.closing(source.open()) as stream:
             while chunk := stream.read(_HASH_CHUNK):
                 if len(head) < 4096:
                     head += chunk[: 4096 - len(head)]

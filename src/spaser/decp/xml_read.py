@@ -12,9 +12,11 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, BinaryIO
+from typing import Any
 
 from lxml import etree
+
+from spaser.decp.sources import ByteStream
 
 RECORD_TAGS = frozenset({"marche", "contrat-concession"})
 CHUNK_SIZE = 1024 * 1024
@@ -70,7 +72,7 @@ def element_to_value(element: Any) -> dict[str, Any] | str:
 
 
 class _Reader:
-    def __init__(self, stream: BinaryIO) -> None:
+    def __init__(self, stream: ByteStream) -> None:
         self.stream = stream
         self.control_removed = 0
 
@@ -149,7 +151,7 @@ class _Reader:
         return index, depth, record_depth, open_record, saw_root
 
 
-def read_xml(stream: BinaryIO, stats: dict[str, int] | None = None) -> Iterator[list[XmlRecord]]:
+def read_xml(stream: ByteStream, stats: dict[str, int] | None = None) -> Iterator[list[XmlRecord]]:
     """Yield batches of records; ``stats["control_characters_removed"]`` counts the bytes dropped."""
     reader = _Reader(stream)
     try:

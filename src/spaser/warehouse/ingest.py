@@ -17,14 +17,14 @@ import time
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any, BinaryIO, Protocol
+from typing import Any, Protocol
 
 import duckdb
 import msgspec
 
 from spaser.config import Settings
 from spaser.decp.json_scan import JsonScanError, scan_json
-from spaser.decp.sources import InputFile, expand, inspect
+from spaser.decp.sources import ByteStream, InputFile, expand, inspect
 from spaser.decp.xml_read import XmlReadError, read_xml
 from spaser.errors import NotDecpDocumentError, UnreadableFileError
 from spaser.warehouse import dedupe, snapshot
@@ -52,7 +52,7 @@ class _NoProgress:
 class _CountingReader:
     """Counts the bytes a reader has consumed, for the progress bar."""
 
-    def __init__(self, stream: BinaryIO) -> None:
+    def __init__(self, stream: ByteStream) -> None:
         self.stream = stream
         self.count = 0
 
@@ -154,7 +154,8 @@ class _Dispatcher:
 def _read_batches(source: InputFile, report: FileReport, batch_records: int, file_no: int,
                   source_name: str, progress: Progress) -> Iterator[Batch]:
     """Cut a file into batches of records; a read error ends the file with its position recorded."""
-    stream = _CountingReader(source.open())
+    raw_stream = source.open()
+    stream = _CountingReader(raw_stream)
     from_xml = source.syntax == "xml"
     items: list[BatchItem] = []
     last_count = 0
@@ -194,6 +195,7 @@ def _read_batches(source: InputFile, report: FileReport, batch_records: int, fil
         report.error = f"read error: {exc}"
         report.position = f"byte {stream.count}"
     finally:
+        raw_stream.close()
         report.control_characters_removed = stats.get("control_characters_removed", 0)
     if items:
         yield make(items)

@@ -1,0 +1,35 @@
+"""Worker processes and inline normalisation produce the same warehouse."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from spaser.config import Settings
+from spaser.warehouse.ingest import ingest
+from spaser.warehouse.snapshot import current_path
+from tests.conftest import REAL, TODAY, shared
+
+pytestmark = pytest.mark.shared_data
+
+SQL = {
+    "contracts": "SELECT contract_key, record_uid, montant, quality_flags, n_versions FROM contracts ORDER BY 1",
+    "titulaires": "SELECT * FROM titulaires ORDER BY record_uid, modification_rank, rank",
+    "quarantine": "SELECT record_uid, reasons FROM quarantine ORDER BY 1",
+}
+
+
+def test_two_workers_equal_inline(tmp_path: Path) -> None:
+    shared("decp/real/v2019")
+    results = []
+    for workers in (-1, 2):
+        settings = Settings(data_dir=tmp_path / f"w{workers}", ingest_workers=workers, ingest_batch_records=500)
+        report = ingest([REAL], settings, today=TODAY)
+        assert report.workers == max(workers, 0)
+        con = duckdb.connect(str(current_path(settings.warehouse_dir)), read_only=True)
+        results.append({name: con.execute(sql).fetchall() for name, sql in SQL.items()})
+        con.close()
+    assert results[0] == results[1]
+    assert len(results[0]["contracts"]) > 8000
