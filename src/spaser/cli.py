@@ -188,6 +188,96 @@ def show_settings() -> None:
     out.print(table)
 
 
+@export_app.command("decp")
+def export_decp(
+    output: Annotated[Path, typer.Option("--output", "-o", help="Folder for decp-2022.json, decp-2019.json, "
+                                         "rejects.json and export-report.json.")],
+    schemas: Annotated[Path | None, typer.Option(
+        "--schemas", help="Folder of the official schemas (v2.0.3/schema_decp_v2.0.3.json, v1.5_2019/marches.json); "
+        "default: $SPASER_DECP_SCHEMAS, then ../shared/data/decp/schemas.")] = None,
+    workers: Annotated[int, typer.Option("--workers", help="Processes validating records; 0: one per CPU core "
+                                         "from 20 000 contracts, else none.")] = 0,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary.")] = False,
+) -> None:
+    """Export the contracts in the regulatory DECP JSON formats, every record validated (rejects listed)."""
+    from spaser.decp.export_decp import export_decp as run_export
+    from spaser.decp.export_decp_schemas import resolve_schemas_dir
+    from spaser.warehouse.snapshot import open_current
+
+    try:
+        schemas_dir = resolve_schemas_dir(schemas)
+        con = open_current(settings().warehouse_dir)
+        try:
+            report = run_export(con, output, schemas_dir, workers=workers)
+        finally:
+            con.close()
+    except SpaserError as exc:
+        err.print(f"[red]error:[/red] {exc.message}")
+        raise typer.Exit(1) from None
+    if quiet:
+        return
+    table = Table(title=f"DECP export ({report.contracts} contracts)")
+    for column in ("file", "marchés", "concessions", "written"):
+        table.add_column(column, justify="left" if column == "file" else "right")
+    for name, counts in report.written.items():
+        table.add_row(name, str(counts["marche"]), str(counts["concession"]), str(sum(counts.values())))
+    table.add_section()
+    for target, count in sorted(report.rejected.items()):
+        table.add_row(f"rejected ({target} format)", "", "", str(count))
+    table.add_row("total", "", "", f"{report.written_total} + {report.rejected_total} rejected", style="bold")
+    out.print(table)
+    if report.reasons:
+        out.print("most common rejection reasons:")
+        for reason, count in report.reasons.most_common(8):
+            out.print(f"  {count:>8}  {reason}")
+    out.print(f"files in {output}: {', '.join(report.files)} ({report.duration_s:.1f} s, "
+              f"{report.workers or 'no'} worker process(es))")
+
+
+@export_app.command("parquet")
+def export_parquet(
+    output: Annotated[Path, typer.Option("--output", "-o", help="Parquet file (a folder with --partition-by-year).")],
+    partition_by_year: Annotated[bool, typer.Option(
+        "--partition-by-year", help="Write a folder of Hive partitions notification_year=YYYY/.")] = False,
+) -> None:
+    """Export one row per contract × titulaire in force as Parquet."""
+    from spaser.decp.export_tabular import export_parquet as run_export
+    from spaser.warehouse.snapshot import open_current
+
+    try:
+        con = open_current(settings().warehouse_dir)
+        try:
+            result = run_export(con, output, partition_by_year=partition_by_year)
+        finally:
+            con.close()
+    except SpaserError as exc:
+        err.print(f"[red]error:[/red] {exc.message}")
+        raise typer.Exit(1) from None
+    out.print(f"{result.rows} rows ({result.contracts} contracts) written to {result.path}")
+
+
+@export_app.command("csv")
+def export_csv(
+    output: Annotated[Path, typer.Option("--output", "-o", help="CSV file; its Table Schema is written beside it "
+                                         "(contracts.csv → contracts.schema.json).")],
+) -> None:
+    """Export one row per contract × titulaire in force as CSV, with its Table Schema."""
+    from spaser.decp.export_tabular import export_csv as run_export
+    from spaser.warehouse.snapshot import open_current
+
+    try:
+        con = open_current(settings().warehouse_dir)
+        try:
+            result = run_export(con, output)
+        finally:
+            con.close()
+    except SpaserError as exc:
+        err.print(f"[red]error:[/red] {exc.message}")
+        raise typer.Exit(1) from None
+    out.print(f"{result.rows} rows ({result.contracts} contracts) written to {result.path}; "
+              f"Table Schema: {result.schema_path}")
+
+
 def main() -> None:
     try:
         app()

@@ -25,6 +25,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+import msgspec
 import numpy as np
 
 from spaser.decp.shapes import KNOWN_KEYS
@@ -55,6 +56,27 @@ class RawSlice:
     offset: int  # byte offset of the record in the (decompressed) stream
 
 
+@dataclass(slots=True)
+class RawRegion:
+    """Consecutive complete records as the bytes of a JSON array ``[r1, r2, …]``, already checked by
+    msgspec: workers split it with :data:`RAW_LIST` instead of receiving one object per record."""
+
+    first_index: int
+    count: int
+    data: bytes
+    container: str
+    offset: int
+
+    def slices(self) -> list[RawSlice]:
+        raws = RAW_LIST.decode(self.data)
+        return [RawSlice(self.first_index + i, bytes(raw), self.container, self.offset)
+                for i, raw in enumerate(raws)]
+
+
+#: Splits a JSON array into its elements' raw bytes, in C.
+RAW_LIST = msgspec.json.Decoder(list[msgspec.Raw])
+
+
 class JsonScanError(Exception):
     """The document is not a readable DECP JSON document past ``offset``."""
 
@@ -65,6 +87,7 @@ class JsonScanError(Exception):
         self.offset = offset
         self.line = line
         self.tail = tail  # bytes of the incomplete record, for the quarantine
+        self.next_index = 0  # index the incomplete record would have had
 
     @property
     def position(self) -> str:
@@ -126,6 +149,10 @@ class _Scanner:
         self.single = False  # the current "array" is one object under a record key
         self.root_records = False  # NDJSON or bare record: every root value is a record
         self.saw_content = False
+        # Bytes between two records as first seen ("},\n{" in one-record-per-line files): when it holds a
+        # newline it cannot occur inside a JSON string, so the last one in a buffer is a cheap candidate
+        # cut, which msgspec then validates (a cut inside a record leaves unbalanced brackets).
+        self.separator: bytes | None = None
 
     # -- buffer management ------------------------------------------------------------------------
     def _fill(self) -> bool:
@@ -146,16 +173,23 @@ class _Scanner:
             self.base += upto
 
     def _error(self, message: str, pos: int, tail: bytes = b"") -> JsonScanError:
-        return JsonScanError(message, self.base + pos, _line_of(self.buf, pos, self.base_line), tail)
+        error = JsonScanError(message, self.base + pos, _line_of(self.buf, pos, self.base_line), tail)
+        error.next_index = self.index
+        return error
 
     # -- main loop --------------------------------------------------------------------------------
-    def batches(self) -> Iterator[list[RawSlice]]:
+    def batches(self) -> Iterator[list[RawSlice] | RawRegion]:
         pos = 0  # next unprocessed position in buf, always outside strings
         depth = 0
         while True:
             if not self.eof:
                 self._fill()
             complete = self.eof  # these events cover the whole rest of the stream
+            if self.separator and not complete and self.records_level == depth and not self.single:
+                region = self._fast_region(pos)
+                if region is not None:
+                    yield region
+                    continue
             events = _structural_events(self.buf, pos, depth)
             out: list[RawSlice] = []
             pos, depth = self._consume(events, pos, depth, out)
@@ -166,6 +200,29 @@ class _Scanner:
             if complete:
                 self._finish()
                 return
+
+    def _fast_region(self, pos: int) -> RawRegion | None:
+        """Cut the buffer at the last record separator, if msgspec confirms the cut; drops the bytes."""
+        assert self.separator is not None
+        buf = self.buf
+        start = pos
+        while start < len(buf) and buf[start] in b" \t\r\n,":
+            start += 1
+        if start >= len(buf) or buf[start] != _OPEN_OBJ:
+            return None
+        cut = buf.rfind(self.separator, start)
+        if cut < 0:
+            return None
+        data = b"[" + buf[start : cut + 1] + b"]"
+        try:
+            count = len(RAW_LIST.decode(data))
+        except msgspec.DecodeError:
+            return None  # something unusual in this buffer: the structural scanner handles it
+        region = RawRegion(self.index, count, data, self.container, self.base + start)
+        self.index += count
+        self.saw_content = True
+        self._drop(cut + 1)
+        return region
 
     def _finish(self) -> None:
         rest = self.buf.strip(_WHITESPACE)
@@ -245,6 +302,8 @@ class _Scanner:
         for k in range(ends.size):
             s = int(positions[starts[k]])
             e = int(positions[ends[k]]) + 1
+            if k == 1 and self.separator is None:
+                self._learn_separator(prev_end, s)
             self._gap(prev_end, s, out)
             out.append(RawSlice(self.index, self.buf[s:e], self.container, self.base + s))
             self.index += 1
@@ -266,6 +325,12 @@ class _Scanner:
         self.records_level = None
         self.stack.pop()
         return stop + 1, array_close + 1, level - 1, True
+
+    def _learn_separator(self, prev_end: int, start: int) -> None:
+        gap = self.buf[prev_end:start]
+        if b"\n" in gap and gap.strip(_WHITESPACE) == b"," and self.buf[prev_end - 1] == _CLOSE_OBJ and (
+                self.buf[start] == _OPEN_OBJ):
+            self.separator = b"}" + gap + b"{"
 
     def _gap(self, a: int, b: int, out: list[RawSlice]) -> None:
         """Between two records there must be a comma (NDJSON: whitespace only). Anything else is a
@@ -324,6 +389,12 @@ def _split_scalars(text: bytes) -> list[bytes]:
     return pieces
 
 
-def scan_json(stream: ByteStream, chunk_size: int = CHUNK_SIZE) -> Iterator[list[RawSlice]]:
-    """Yield batches of raw records, one batch per chunk read."""
+def scan_json_batches(stream: ByteStream, chunk_size: int = CHUNK_SIZE) -> Iterator[list[RawSlice] | RawRegion]:
+    """Yield batches of raw records, one batch per chunk read: slices, or validated regions."""
     yield from _Scanner(stream, chunk_size).batches()
+
+
+def scan_json(stream: ByteStream, chunk_size: int = CHUNK_SIZE) -> Iterator[list[RawSlice]]:
+    """Yield batches of raw records as slices (regions expanded)."""
+    for batch in _Scanner(stream, chunk_size).batches():
+        yield batch.slices() if isinstance(batch, RawRegion) else batch

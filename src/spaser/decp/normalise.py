@@ -32,7 +32,7 @@ from spaser.domain.montant import clean_montant, is_suspicious
 from spaser.domain.siret import clean_acheteur_id
 from spaser.domain.text import clean_text
 
-_json = msgspec.json.Encoder()
+_json = msgspec.json.Encoder(order="sorted")  # sorted keys: both paths give the same text
 
 #: Fields counted by ``completeness`` (the tie-breaker between versions of one contract).
 _COMPLETENESS_FIELDS = (
@@ -73,7 +73,7 @@ class Rejected:
     reasons: list[str]
 
 
-class _Collector:
+class Collector:
     """Gathers flags and the raw value of every field a rule did not keep as is."""
 
     __slots__ = ("flags", "from_xml", "invalid")
@@ -109,7 +109,7 @@ def detect_kind(record: dict[str, Any], container: str) -> str:
 
 def detect_format(record: dict[str, Any], parties: list[Any]) -> str:
     """``2022``, ``2019`` or ``hybrid``, from the keys and shapes the record carries."""
-    has_2022 = any(key in KEYS_2022 for key in record)
+    has_2022 = not KEYS_2022.isdisjoint(record)
     has_2019 = False
     acheteur = record.get("acheteur") or record.get("autoriteConcedante")
     if isinstance(acheteur, dict) and not is_blank(acheteur.get("nom")):
@@ -157,7 +157,7 @@ def normalise(obj: object, ctx: RecordContext) -> Normalised | Rejected:
         return Rejected([f"record:pas_un_objet:{kind}"])
     if not obj:
         return Rejected(["record:objet_vide"])
-    c = _Collector(ctx.from_xml)
+    c = Collector(ctx.from_xml)
     rec = canonical_keys(obj, c.flags)
     kind = detect_kind(rec, ctx.container)
     is_concession = kind == "concession"
@@ -250,6 +250,14 @@ def normalise(obj: object, ctx: RecordContext) -> Normalised | Rejected:
         row["montant_subvention_publique"] = c.take("montant_subvention_publique",
                                                      rec.get("montantSubventionPublique"), sub.value, flags)
 
+    return complete(row, c, rec, parts_ctx, titulaires, suspect)
+
+
+def complete(row: dict[str, Any], c: Collector, rec: dict[str, Any], parts_ctx: PartsContext,
+             titulaires: list[dict[str, Any]], suspect: bool) -> Normalised:
+    """The part shared by the general path and the typed fast path (:mod:`spaser.decp.fast2022`):
+    child lists, current values after modifications, bookkeeping columns and the deduplication key."""
+    is_concession = parts_ctx.is_concession
     modifications, mod_titulaires, mod_suspect = read_modifications(
         as_items(rec.get("modifications"), "modification", "modifications", c.flags), parts_ctx)
     titulaires.extend(mod_titulaires)
@@ -280,38 +288,39 @@ def normalise(obj: object, ctx: RecordContext) -> Normalised | Rejected:
     if not is_concession and "donneesExecution" in rec and not is_blank(rec.get("donneesExecution")):
         c.flags.append("donneesExecution:champ_concession_sur_marche")
 
-    extra = {k: v for k, v in rec.items() if k not in KNOWN_KEYS}
-    row["extra"] = _json.encode(extra).decode() if extra else None
+    unknown = rec.keys() - KNOWN_KEYS
+    row["extra"] = _json.encode({k: rec[k] for k in rec if k in unknown}).decode() if unknown else None
     row["invalid_values"] = _json.encode(c.invalid).decode() if c.invalid else None
     row["quality_flags"] = sorted(set(c.flags))
-    row["completeness"] = sum(1 for name in _COMPLETENESS_FIELDS if row.get(name) not in (None, []))
+    get = row.get
+    row["completeness"] = len(_COMPLETENESS_FIELDS) - list(map(get, _COMPLETENESS_FIELDS)).count(None)
     initial_ids = [t["id"] for t in titulaires if t["modification_rank"] == 0 and t["id"]]
-    row["contract_key"] = contract_key(kind, acheteur_id, contract_id, row.get("date_notification"),
+    row["contract_key"] = contract_key(row["kind"], row["acheteur_id"], row["id"], get("date_notification"),
                                        row["montant_initial"], initial_ids)
     return Normalised(row, titulaires, modifications, actes, modifs_actes, execution)
 
 
-def _text(row: dict[str, Any], c: _Collector, source: dict[str, Any], key: str, column: str,
+def _text(row: dict[str, Any], c: Collector, source: dict[str, Any], key: str, column: str,
           field_name: str | None = None) -> None:
     if key in source:
         cleaned = clean_text(source[key], field_name or key)
         row[column] = c.take(column, source[key], cleaned.value, cleaned.flags)
 
 
-def _enum(row: dict[str, Any], c: _Collector, source: dict[str, Any], key: str, column: str) -> None:
+def _enum(row: dict[str, Any], c: Collector, source: dict[str, Any], key: str, column: str) -> None:
     if key in source:
         cleaned = enums.normalise_enum(key, source[key])
         row[column] = c.take(column, source[key], cleaned.value, cleaned.flags)
 
 
-def _enum_list(row: dict[str, Any], c: _Collector, source: dict[str, Any], key: str, item: str,
+def _enum_list(row: dict[str, Any], c: Collector, source: dict[str, Any], key: str, item: str,
                column: str) -> None:
     if key in source:
         cleaned = enums.normalise_enum_list(item, source[key])
         row[column] = c.take(column, None, cleaned.value or None, cleaned.flags)
 
 
-def _date(row: dict[str, Any], c: _Collector, source: dict[str, Any], key: str, column: str,
+def _date(row: dict[str, Any], c: Collector, source: dict[str, Any], key: str, column: str,
           today: dt.date) -> None:
     cleaned = clean_date(source.get(key), key, today)
     row[column] = c.take(column, source.get(key), cleaned.value, cleaned.flags)
@@ -331,7 +340,7 @@ def _number(raw: object) -> float | None:
     return None
 
 
-def _ratio(row: dict[str, Any], c: _Collector, source: dict[str, Any], key: str, column: str) -> None:
+def _ratio(row: dict[str, Any], c: Collector, source: dict[str, Any], key: str, column: str) -> None:
     """A share between 0 and 1 (tauxAvance, origineUE, origineFrance); a percentage is flagged."""
     if key not in source or is_blank(source[key]):
         return
@@ -348,7 +357,7 @@ def _ratio(row: dict[str, Any], c: _Collector, source: dict[str, Any], key: str,
     row[column] = c.take(column, raw, value, flags)
 
 
-def _count(row: dict[str, Any], c: _Collector, source: dict[str, Any], key: str, column: str) -> None:
+def _count(row: dict[str, Any], c: Collector, source: dict[str, Any], key: str, column: str) -> None:
     """A count of bids: 0 is published for "unknown" (2022-format pitfall 11), kept and flagged."""
     if key not in source or is_blank(source[key]):
         return

@@ -53,13 +53,23 @@ KEYS_2022: frozenset[str] = frozenset(
 )
 
 
+#: Keys of nested objects that are known to be clean (fast path of :func:`clean_object_keys`).
+_CLEAN_NESTED_KEYS: frozenset[str] = frozenset(
+    {"id", "nom", "code", "typeCode", "typeIdentifiant", "denominationSociale", "sousTraitant", "montant",
+     "dureeMois", "dateNotification", "datePublicationDonnees", "variationPrix", "objetModification",
+     "dateNotificationModification", "datePublicationDonneesModification", "titulaires", "valeurGlobale",
+     "dateSignatureModification", "dateNotificationModificationSousTraitance",
+     "datePublicationDonneesExecution", "depensesInvestissement", "tarifs", "intituleTarif", "tarif"}
+)
+
+
 def canonical_keys(record: dict[str, Any], flags: list[str]) -> dict[str, Any]:
     """Return the record with canonical top-level keys.
 
     Repairs: a key with surrounding spaces (Croix file: ``"nom "`` in lieuExecution), key variants
     (``typePrix``/``TypePrix``), flat dotted keys (semi-synthetic MINEF record: ``"acheteur.id"``).
     """
-    if all(key in KNOWN_KEYS for key in record):
+    if record.keys() <= KNOWN_KEYS:
         return record
     out: dict[str, Any] = {}
     for key, value in record.items():
@@ -90,7 +100,7 @@ def clean_object_keys(value: object) -> dict[str, Any]:
     """A nested object (acheteur, lieuExecution…) with stripped keys; anything else gives ``{}``."""
     if not isinstance(value, dict):
         return {}
-    if all(isinstance(k, str) and k == k.strip() for k in value):
+    if value.keys() <= _CLEAN_NESTED_KEYS or all(isinstance(k, str) and k == k.strip() for k in value):
         return value
     return {str(k).strip(): v for k, v in value.items()}
 
@@ -113,6 +123,20 @@ def as_items(value: object, wrapper: str, field: str, flags: list[str]) -> list[
     ``{"titulaire": [...]}`` or ``{"titulaire": {...}}``; a single object where a list is expected; and a
     list of lists (MINEF decp-2019.json bug, semi-synthetic fixture ``decp_test_2019.json``).
     """
+    if type(value) is list:
+        # Fast path: the 2022 wrapped list [{"titulaire": {...}}, ...] or the 2019 plain list of objects.
+        out: list[Any] = []
+        for item in value:
+            if type(item) is not dict or not item:
+                return _flatten(value, wrapper, field, flags)
+            if len(item) == 1 and wrapper in item:
+                inner = item[wrapper]
+                if type(inner) is not dict or not inner:
+                    return _flatten(value, wrapper, field, flags)
+                out.append(inner)
+            else:
+                out.append(item)
+        return out
     if is_blank(value):
         return []
     if isinstance(value, dict):

@@ -40,6 +40,7 @@ class XmlReadError(Exception):
         self.line = line
         self.column = column
         self.tail = tail
+        self.next_index = 0  # index the incomplete record would have had
 
     @property
     def position(self) -> str:
@@ -102,27 +103,30 @@ class _Reader:
                         parser, batch, index, depth, record_depth, open_record, saw_root)
                 if batch:
                     yield batch
-                raise self._syntax_error(exc, open_record) from None
+                raise self._syntax_error(exc, open_record, index) from None
             if batch:
                 yield batch
         batch = []
         try:
             parser.close()
-            self._drain(parser, batch, index, depth, record_depth, open_record, saw_root)
+            index, depth, record_depth, open_record, saw_root = self._drain(
+                parser, batch, index, depth, record_depth, open_record, saw_root)
         except etree.XMLSyntaxError as exc:
             if batch:
                 yield batch
-            raise self._syntax_error(exc, open_record) from None
+            raise self._syntax_error(exc, open_record, index) from None
         if batch:
             yield batch
 
-    def _syntax_error(self, exc: etree.XMLSyntaxError, open_record: Any) -> XmlReadError:
+    def _syntax_error(self, exc: etree.XMLSyntaxError, open_record: Any, index: int) -> XmlReadError:
         line, column = exc.position if exc.position else (None, None)
         tail = etree.tostring(open_record) if open_record is not None else b""
         message = str(exc.msg) if exc.msg else "invalid XML"
         if "Document is empty" in message or "Start tag expected" in message:
             message = f"not a DECP XML document ({message})"
-        return XmlReadError(message, line, column, tail)
+        error = XmlReadError(message, line, column, tail)
+        error.next_index = index
+        return error
 
     def _drain(self, parser: Any, batch: list[XmlRecord], index: int, depth: int, record_depth: int | None,
                open_record: Any, saw_root: bool) -> tuple[int, int, int | None, Any, bool]:

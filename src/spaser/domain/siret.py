@@ -17,8 +17,6 @@ import functools
 import math
 import re
 
-from stdnum.fr import siret as _stdnum_siret
-
 from spaser.domain.cleaned import Cleaned
 
 # v1.5 list; v2.0.x dropped "UE" (EU suppliers use TVA) but 2019 records still carry it.
@@ -40,11 +38,29 @@ _DIGITS_AND_SEPARATORS = re.compile(r"[\d\s.\-/]+", re.ASCII)
 _SEPARATORS = re.compile(r"[\s.\-/]+")
 
 
-@functools.lru_cache(maxsize=1 << 17)
+_DOUBLED = (0, 2, 4, 6, 8, 1, 3, 5, 7, 9)
+_LA_POSTE_SIREN = "356000000"
+
+
+def _luhn_ok(digits: bytes) -> bool:
+    """Luhn check over ASCII digits: every second digit from the right is doubled."""
+    total = sum(digits[-1::-2]) - 48 * len(digits[-1::-2])
+    total += sum(_DOUBLED[d - 48] for d in digits[-2::-2])
+    return total % 10 == 0
+
+
+@functools.lru_cache(maxsize=1 << 18)
 def _stdnum_valid(digits: str) -> bool:
-    """stdnum's check (Luhn on SIRET and SIREN, La Poste exception), cached: it costs ~12 µs per call and the
-    national file has ~200 k distinct SIRET for ~1.8 M rows."""
-    return bool(_stdnum_siret.is_valid(digits))
+    """The check of ``stdnum.fr.siret.is_valid`` (Luhn on the SIREN and on the SIRET; La Poste's
+    establishments, SIREN 356000000, use a digit sum divisible by 5 instead), at ~1 µs instead of ~12 µs;
+    ``tests/unit/domain/test_clean_siret.py`` checks it agrees with stdnum. Cached: the national file has
+    ~200 k distinct SIRET for ~1.8 M titulaire rows."""
+    raw = digits.encode("ascii")
+    if not _luhn_ok(raw[:9]):
+        return False
+    if digits.startswith(_LA_POSTE_SIREN) and digits != "35600000000048":  # head office uses Luhn
+        return (sum(raw) - 48 * 14) % 5 == 0
+    return _luhn_ok(raw)
 
 
 def _is_14_digits(text: str) -> bool:

@@ -23,7 +23,7 @@ import duckdb
 import msgspec
 
 from spaser.config import Settings
-from spaser.decp.json_scan import JsonScanError, scan_json
+from spaser.decp.json_scan import JsonScanError, RawRegion, scan_json_batches
 from spaser.decp.sources import ByteStream, InputFile, expand, inspect
 from spaser.decp.xml_read import XmlReadError, read_xml
 from spaser.errors import NotDecpDocumentError, UnreadableFileError
@@ -56,10 +56,13 @@ class _CountingReader:
         self.stream = stream
         self.count = 0
 
-    def read(self, size: int = -1) -> bytes:
+    def read(self, size: int = -1, /) -> bytes:
         data = self.stream.read(size)
         self.count += len(data)
         return data
+
+    def close(self) -> None:
+        self.stream.close()
 
 
 def _now() -> str:
@@ -169,14 +172,23 @@ def _read_batches(source: InputFile, report: FileReport, batch_records: int, fil
 
     try:
         if from_xml:
-            for xml_batch in read_xml(stream, stats):  # type: ignore[arg-type]
+            for xml_batch in read_xml(stream, stats):
                 for rec in xml_batch:
                     items.append(BatchItem(rec.index, rec.container, rec.raw, rec.value, decoded=True))
                     if len(items) >= batch_records:
                         yield make(items)
                         items = []
         else:
-            for json_batch in scan_json(stream):  # type: ignore[arg-type]
+            for json_batch in scan_json_batches(stream):
+                if isinstance(json_batch, RawRegion):
+                    # A validated region travels as one bytes object; the worker splits it.
+                    if items:
+                        yield make(items)
+                        items = []
+                    region = make([])
+                    region.region = json_batch
+                    yield region
+                    continue
                 for raw in json_batch:
                     items.append(BatchItem(raw.index, raw.container, raw.data))
                     if len(items) >= batch_records:
@@ -187,7 +199,7 @@ def _read_batches(source: InputFile, report: FileReport, batch_records: int, fil
         report.error = exc.reason
         report.position = exc.position
         if exc.tail:
-            next_index = items[-1].index + 1 if items else report.records_read
+            next_index = exc.next_index
             reason = "xml:tronque_ou_invalide" if from_xml else "json:tronque_ou_invalide"
             items.append(BatchItem(next_index, "", exc.tail, reason=f"{reason} ({exc.reason})"))
     except (OSError, EOFError) as exc:
@@ -228,7 +240,7 @@ def ingest(paths: Sequence[Path], settings: Settings, source: str | None = None,
                 name = source or Path(input_file.path.split("!")[0]).name
                 for batch in _read_batches(input_file, file_report, settings.ingest_batch_records, file_no,
                                            name, progress):
-                    file_report.records_read += len(batch.items)
+                    file_report.records_read += batch.count
                     for result in dispatcher.submit(batch):
                         progress.advance(result.size_bytes, result.records)
             results, staged = dispatcher.finish()

@@ -113,3 +113,26 @@ def test_real_files_match_a_full_parse(path: Path) -> None:
 def test_any_records_any_chunking(records: list[dict[str, object]], chunk_size: int, indent: int | None) -> None:
     data = json.dumps({"marches": {"marche": records}}, indent=indent, ensure_ascii=False).encode()
     assert [json.loads(s.data) for s in scan(data, chunk_size)] == records
+
+
+def test_regions_cut_at_record_separators_equal_the_slices() -> None:
+    """One record per line (the national files' layout): most of the file goes through validated regions."""
+    from spaser.decp.json_scan import RawRegion, scan_json_batches
+
+    records = [{"id": str(i), "objet": "a },\\n{ b", "titulaires": [{"titulaire": {"id": "1"}}, {}]}
+               for i in range(2000)]
+    data = ("{\"marches\": {\"marche\": [\n" + ",\n".join(json.dumps(r) for r in records) + "\n]}}").encode()
+    batches = list(scan_json_batches(io.BytesIO(data), chunk_size=4096))
+    assert any(isinstance(b, RawRegion) for b in batches)
+    expanded = [s for b in batches for s in (b.slices() if isinstance(b, RawRegion) else b)]
+    assert [json.loads(s.data) for s in expanded] == records
+    assert [s.index for s in expanded] == list(range(2000))
+
+
+def test_truncated_file_with_regions() -> None:
+    data = ("[\n" + ",\n".join(json.dumps({"id": str(i)}) for i in range(500)) + ',\n{"id": "cut').encode()
+    got: list[RawSlice] = []
+    with pytest.raises(JsonScanError, match="truncated"):
+        for batch in scan_json(io.BytesIO(data), chunk_size=512):
+            got.extend(batch)
+    assert len(got) == 500

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from stdnum.fr import siret as stdnum_siret
 
@@ -259,3 +259,14 @@ def test_agrees_with_stdnum(digits: str) -> None:
     _, _, flags, valid = clean_identifiant("SIRET", digits)
     assert valid == (stdnum_siret.is_valid(digits) and digits != "00000000000000")
     assert (flags == ()) == valid
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.one_of(st.from_regex(r"\A[0-9]{14}\Z"), st.from_regex(r"\A356000000[0-9]{5}\Z"),
+                 st.just("35600000000048")))
+def test_fast_check_agrees_with_stdnum(digits: str) -> None:
+    """The fast Luhn check replaces stdnum's (12 µs a call) and must give the same answer, La Poste included."""
+    from spaser.domain.siret import _stdnum_valid
+
+    _stdnum_valid.cache_clear()
+    assert _stdnum_valid(digits) == stdnum_siret.is_valid(digits)
