@@ -251,6 +251,7 @@ def ingest(paths: Sequence[Path], settings: Settings, source: str | None = None,
             progress.stop()
             if gc_was_enabled:
                 gc.enable()
+        report.timings["read_and_normalise"] = round(time.perf_counter() - clock, 3)
         snapshot.fault_point("after_staging")
         _apply_results(results, to_read, report)
         if to_read:
@@ -323,18 +324,30 @@ def _apply_results(results: list[BatchResult], to_read: list[tuple[InputFile, Fi
 
 def _build_and_publish(warehouse_dir: Path, run_id: str, staged: dict[str, list[str]],
                        to_read: list[tuple[InputFile, FileReport]], report: RunReport) -> None:
+    step = time.perf_counter()
+
+    def lap(name: str) -> None:
+        nonlocal step
+        now = time.perf_counter()
+        report.timings[name] = round(now - step, 3)
+        step = now
+
     building = snapshot.start_build(warehouse_dir, run_id)
+    lap("copy_snapshot")
     con = duckdb.connect(str(building))
     try:
         dedupe.load_staged(con, staged)
+        lap("load")
         snapshot.fault_point("after_load")
         counts = dedupe.classify_run(con, [f.sha256 for f, _ in to_read])
+        lap("classify")
         for input_file, file_report in to_read:
             file_counts = counts.get(input_file.sha256, Counter())
             file_report.loaded = file_counts["loaded"]
             file_report.duplicates = file_counts["duplicates"]
             file_report.format = file_report.describe_format(input_file.syntax)
         report.contracts_total = dedupe.rebuild_contracts(con)
+        lap("deduplicate")
         snapshot.fault_point("after_dedupe")
         now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
         con.executemany(
@@ -351,6 +364,7 @@ def _build_and_publish(warehouse_dir: Path, run_id: str, staged: dict[str, list[
     finally:
         con.close()
     report.snapshot = str(snapshot.publish(warehouse_dir, building))
+    lap("publish")
     report.snapshot_changed = True
 
 

@@ -56,6 +56,7 @@ class RunReport:
     snapshot_changed: bool = False
     contracts_total: int | None = None
     workers: int = 0
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per step
 
     @property
     def unreadable_files(self) -> list[FileReport]:
