@@ -29,6 +29,11 @@ class Settings(BaseSettings):
         default=4000,
         description="Records per normalisation batch sent to a worker.",
     )
+    duckdb_memory_limit: str = Field(
+        default="1GB",
+        description="Memory DuckDB may use while building a snapshot (it spills to disk beyond); keeps the "
+        "ingestion's peak memory bounded whatever the data size.",
+    )
     montant_aberrant: float = Field(
         default=1e9,
         description="Amounts (EUR HT) at or above this value are flagged as aberrant and excluded "

@@ -132,7 +132,7 @@ def detect_format(record: dict[str, Any], parties: list[Any]) -> str:
 
 def contract_key(kind: str, acheteur_id: str | None, contract_id: str | None, date: dt.date | None,
                  montant_initial: float | None, titulaire_ids: list[str]) -> str:
-    """The deduplication key (docs/deduplication.md).
+    """The deduplication key (docs/ingestion.md, "Deduplication").
 
     Same buyer, same contract id, same notification date, same initial amount and same set of initial
     titulaires: one contract. Lots that share an id (Ville de Croix reuses ids for every lot of a

@@ -1,6 +1,6 @@
 """Load staged rows into a snapshot being built, then deduplicate contracts.
 
-Deduplication key (``contract_key``, computed by the normaliser, see docs/deduplication.md):
+Deduplication key (``contract_key``, computed by the normaliser, see docs/ingestion.md):
 kind + acheteur id + contract id (case-insensitive) + notification date + initial amount + the set of
 initial titulaire ids. Among the versions of one contract the snapshot keeps the most recent (most
 modifications, latest modification, latest publication) then the most complete one, and lists every

@@ -255,7 +255,7 @@ def ingest(paths: Sequence[Path], settings: Settings, source: str | None = None,
         snapshot.fault_point("after_staging")
         _apply_results(results, to_read, report)
         if to_read:
-            _build_and_publish(warehouse_dir, run_id, staged, to_read, report)
+            _build_and_publish(warehouse_dir, run_id, staged, to_read, report, settings.duckdb_memory_limit)
         else:
             current = snapshot.current_path(warehouse_dir)
             report.snapshot = str(current) if current.exists() else None
@@ -323,7 +323,7 @@ def _apply_results(results: list[BatchResult], to_read: list[tuple[InputFile, Fi
 
 
 def _build_and_publish(warehouse_dir: Path, run_id: str, staged: dict[str, list[str]],
-                       to_read: list[tuple[InputFile, FileReport]], report: RunReport) -> None:
+                       to_read: list[tuple[InputFile, FileReport]], report: RunReport, memory_limit: str) -> None:
     step = time.perf_counter()
 
     def lap(name: str) -> None:
@@ -334,7 +334,8 @@ def _build_and_publish(warehouse_dir: Path, run_id: str, staged: dict[str, list[
 
     building = snapshot.start_build(warehouse_dir, run_id)
     lap("copy_snapshot")
-    con = duckdb.connect(str(building))
+    con = duckdb.connect(str(building), config={"memory_limit": memory_limit,
+                                                "temp_directory": str(warehouse_dir / f".staging-{run_id}")})
     try:
         dedupe.load_staged(con, staged)
         lap("load")
