@@ -154,3 +154,14 @@ def test_folder_skips_non_decp_text_files(run_ingest: Ingest) -> None:
     assert statuses["README.md"] == "skipped"
     assert not report.unreadable_files
     assert report.conserved()
+
+
+def test_every_flag_and_reason_seen_on_real_files_is_documented(run_ingest: Ingest) -> None:
+    from tests.conftest import ROOT
+
+    report = run_ingest(shared("decp/real"), DECP / "schemas" / "examples")
+    doc = (ROOT / "docs" / "ingestion.md").read_text(encoding="utf-8")
+    defects = {flag.rpartition(":")[2] for flag in report.by_flag}
+    assert len(defects) > 20
+    missing = sorted(d for d in defects if f"`{d}`" not in doc and f", {d}" not in doc)
+    assert not missing, f"quality flags not documented in docs/ingestion.md: {missing}"

@@ -13,6 +13,7 @@ from spaser.decp.export_decp_schemas import (
     SCHEMAS_ENV,
     Validators,
     check_record,
+    inline_refs,
     json_path,
     resolve_schemas_dir,
     schema_reasons,
@@ -135,6 +136,15 @@ def test_integer_ids(value: str | None, expected: object) -> None:
                                                  ("", ""), (True, True)])
 def test_tarif_numbers(value: object, expected: object) -> None:
     assert as_number(value) == expected
+
+
+def test_inline_refs_replaces_references_and_refuses_recursion() -> None:
+    document = {"definitions": {"a": {"type": "object", "properties": {"b": {"$ref": "#/definitions/b", "title": "x"}},
+                                      "definitions": {"c": {}}},
+                                "b": {"type": "integer"}, "loop": {"items": {"$ref": "#/definitions/loop"}}}}
+    assert inline_refs(document, "#/definitions/a") == {"type": "object", "properties": {"b": {"type": "integer"}}}
+    with pytest.raises(ValueError, match="recursive"):
+        inline_refs(document, "#/definitions/loop")
 
 
 def test_json_path() -> None:
