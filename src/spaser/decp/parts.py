@@ -50,6 +50,7 @@ def read_titulaires(items: list[Any], modification_rank: int, ctx: PartsContext,
         party = clean_object_keys(item)
         if not party:
             ctx.flags.append(f"{field}:invalide")
+            ctx.invalid.setdefault(f"{field}s[{modification_rank}][{rank}]", item)  # kept, not lost
             continue
         type_id, ident, flags, valid = clean_identifiant(party.get("typeIdentifiant"), party.get("id"), field)
         ctx.keep(f"{field}s[{rank}].id", party.get("id"), ident, flags)
@@ -155,6 +156,7 @@ def read_actes_sous_traitance(items: list[Any], ctx: PartsContext) -> list[dict[
         acte = clean_object_keys(item)
         if not acte:
             ctx.flags.append("actesSousTraitance:invalide")
+            ctx.invalid.setdefault(f"actesSousTraitance[{rank}]", item)
             continue
         st = clean_object_keys(acte.get("sousTraitant"))
         type_id, ident, flags, _ = clean_identifiant(st.get("typeIdentifiant"), st.get("id"), "sousTraitant")
@@ -182,6 +184,7 @@ def read_modifications_actes(items: list[Any], ctx: PartsContext) -> list[dict[s
         mod = clean_object_keys(item)
         if not mod:
             ctx.flags.append("modificationsActesSousTraitance:invalide")
+            ctx.invalid.setdefault(f"modificationsActesSousTraitance[{rank}]", item)
             continue
         rows.append({
             "record_uid": ctx.record_uid,
@@ -204,6 +207,7 @@ def read_donnees_execution(items: list[Any], ctx: PartsContext) -> list[dict[str
         data = clean_object_keys(item)
         if not data:
             ctx.flags.append("donneesExecution:invalide")
+            ctx.invalid.setdefault(f"donneesExecution[{rank}]", item)
             continue
         tarifs = [clean_object_keys(t) for t in as_items(data.get("tarifs"), "tarif", "tarifs", ctx.flags)]
         rows.append({
