@@ -120,10 +120,6 @@ class Marche2022(_Strict):
 decoder = msgspec.json.Decoder(Marche2022)
 
 
-def _unique(values: list[str]) -> bool:
-    return len(values) == len(set(values))
-
-
 def normalise_fast(raw: bytes, ctx: RecordContext) -> Normalised | None:
     """Normalise a clean 2022 marché; ``None`` when the record needs the general path."""
     try:
@@ -133,8 +129,9 @@ def normalise_fast(raw: bytes, ctx: RecordContext) -> Normalised | None:
     lists = (m.techniques.technique, m.modalitesExecution.modaliteExecution, m.typesPrix.typePrix,
              m.considerationsSociales.considerationSociale,
              m.considerationsEnvironnementales.considerationEnvironnementale)
-    if not all(_unique(values) for values in lists):
-        return None  # duplicates are flagged by the general path
+    for values in lists:
+        if len(values) > 1 and len(set(values)) != len(values):
+            return None  # duplicates are flagged by the general path
     c = Collector(False)
     buyer = clean_acheteur_id(m.acheteur.id)
     acheteur_id = c.take("acheteur_id", m.acheteur.id, buyer.value, buyer.flags)

@@ -258,6 +258,8 @@ def complete(row: dict[str, Any], c: Collector, rec: dict[str, Any], parts_ctx: 
     """The part shared by the general path and the typed fast path (:mod:`spaser.decp.fast2022`):
     child lists, current values after modifications, bookkeeping columns and the deduplication key."""
     is_concession = parts_ctx.is_concession
+    row["n_titulaires"] = len(titulaires)  # initial ones: modifications' titulaires are appended below
+    initial_ids = [t["id"] for t in titulaires if t["id"]]
     modifications, mod_titulaires, mod_suspect = read_modifications(
         as_items(rec.get("modifications"), "modification", "modifications", c.flags), parts_ctx)
     titulaires.extend(mod_titulaires)
@@ -275,13 +277,14 @@ def complete(row: dict[str, Any], c: Collector, rec: dict[str, Any], parts_ctx: 
     row["montant_suspect"] = suspect or mod_suspect
     row["date_derniere_modification"] = last_date
     row["n_modifications"] = len(modifications)
-    row["n_titulaires"] = sum(1 for t in titulaires if t["modification_rank"] == 0)
 
     actes = read_actes_sous_traitance(
-        as_items(rec.get("actesSousTraitance"), "acteSousTraitance", "actesSousTraitance", c.flags), parts_ctx)
+        as_items(rec["actesSousTraitance"], "acteSousTraitance", "actesSousTraitance", c.flags), parts_ctx
+    ) if "actesSousTraitance" in rec else []
     modifs_actes = read_modifications_actes(
-        as_items(rec.get("modificationsActesSousTraitance"), "modificationActeSousTraitance",
-                 "modificationsActesSousTraitance", c.flags), parts_ctx)
+        as_items(rec["modificationsActesSousTraitance"], "modificationActeSousTraitance",
+                 "modificationsActesSousTraitance", c.flags), parts_ctx
+    ) if "modificationsActesSousTraitance" in rec else []
     execution = read_donnees_execution(
         as_items(rec.get("donneesExecution"), "donneesAnnuelles", "donneesExecution", c.flags), parts_ctx
     ) if is_concession else []
@@ -294,7 +297,6 @@ def complete(row: dict[str, Any], c: Collector, rec: dict[str, Any], parts_ctx: 
     row["quality_flags"] = sorted(set(c.flags))
     get = row.get
     row["completeness"] = len(_COMPLETENESS_FIELDS) - list(map(get, _COMPLETENESS_FIELDS)).count(None)
-    initial_ids = [t["id"] for t in titulaires if t["modification_rank"] == 0 and t["id"]]
     row["contract_key"] = contract_key(row["kind"], row["acheteur_id"], row["id"], get("date_notification"),
                                        row["montant_initial"], initial_ids)
     return Normalised(row, titulaires, modifications, actes, modifs_actes, execution)

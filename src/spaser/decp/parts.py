@@ -87,6 +87,8 @@ def read_modifications(
     Real defects: empty modification objects and modifications without dates (Croix file), concession
     fields inside a marché's modification (domain.md pitfall 10).
     """
+    if not items:
+        return [], [], False
     mods: list[tuple[tuple[int, int], dict[str, Any]]] = []
     for position, item in enumerate(items):
         mod = clean_object_keys(item)
