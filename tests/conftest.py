@@ -24,6 +24,10 @@ REAL_FILES = sorted(
 ) if REAL.exists() else []
 
 
+#: Marks a module or test that reads ../shared/data: skipped, with the reason, on a clone without it.
+needs_shared = pytest.mark.skipif(not DECP.exists(), reason=f"needs the shared real data: {DECP} is absent")
+
+
 def shared(path: str) -> Path:
     """A file of ../shared/data, or skip the test with the reason."""
     target = SHARED_DATA / path

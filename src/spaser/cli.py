@@ -6,11 +6,14 @@ were ingested).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any
 
+import duckdb
 import typer
 from rich.console import Console
 from rich.progress import (
@@ -50,6 +53,28 @@ class _State:
 
 
 state = _State()
+
+
+@contextlib.contextmanager
+def user_errors() -> Iterator[None]:
+    """Print a domain error as one red line and exit with 1 (no traceback for the user's mistakes)."""
+    try:
+        yield
+    except SpaserError as exc:
+        err.print(f"[red]error:[/red] {exc.message}")
+        raise typer.Exit(1) from None
+
+
+@contextlib.contextmanager
+def warehouse() -> Iterator[duckdb.DuckDBPyConnection]:
+    """The published warehouse snapshot, read-only."""
+    from spaser.warehouse.snapshot import open_current
+
+    con = open_current(settings().warehouse_dir)
+    try:
+        yield con
+    finally:
+        con.close()
 
 
 def settings() -> Settings:
@@ -149,11 +174,8 @@ def ingest(
     from spaser.warehouse.ingest import ingest as run_ingest
 
     progress = None if quiet else RichProgress(err)
-    try:
+    with user_errors():
         report = run_ingest(paths, settings(), source=source, progress=progress)
-    except SpaserError as exc:
-        err.print(f"[red]error:[/red] {exc.message}")
-        raise typer.Exit(1) from None
     if report_json is not None:
         report_json.parent.mkdir(parents=True, exist_ok=True)
         report_json.write_text(json.dumps(report.to_json(), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
@@ -202,18 +224,9 @@ def export_decp(
     """Export the contracts in the regulatory DECP JSON formats, every record validated (rejects listed)."""
     from spaser.decp.export_decp import export_decp as run_export
     from spaser.decp.export_decp_schemas import resolve_schemas_dir
-    from spaser.warehouse.snapshot import open_current
 
-    try:
-        schemas_dir = resolve_schemas_dir(schemas)
-        con = open_current(settings().warehouse_dir)
-        try:
-            report = run_export(con, output, schemas_dir, workers=workers)
-        finally:
-            con.close()
-    except SpaserError as exc:
-        err.print(f"[red]error:[/red] {exc.message}")
-        raise typer.Exit(1) from None
+    with user_errors(), warehouse() as con:
+        report = run_export(con, output, resolve_schemas_dir(schemas), workers=workers)
     if quiet:
         return
     table = Table(title=f"DECP export ({report.contracts} contracts)")
@@ -242,17 +255,9 @@ def export_parquet(
 ) -> None:
     """Export one row per contract × titulaire in force as Parquet."""
     from spaser.decp.export_tabular import export_parquet as run_export
-    from spaser.warehouse.snapshot import open_current
 
-    try:
-        con = open_current(settings().warehouse_dir)
-        try:
-            result = run_export(con, output, partition_by_year=partition_by_year)
-        finally:
-            con.close()
-    except SpaserError as exc:
-        err.print(f"[red]error:[/red] {exc.message}")
-        raise typer.Exit(1) from None
+    with user_errors(), warehouse() as con:
+        result = run_export(con, output, partition_by_year=partition_by_year)
     out.print(f"{result.rows} rows ({result.contracts} contracts) written to {result.path}")
 
 
@@ -263,17 +268,9 @@ def export_csv(
 ) -> None:
     """Export one row per contract × titulaire in force as CSV, with its Table Schema."""
     from spaser.decp.export_tabular import export_csv as run_export
-    from spaser.warehouse.snapshot import open_current
 
-    try:
-        con = open_current(settings().warehouse_dir)
-        try:
-            result = run_export(con, output)
-        finally:
-            con.close()
-    except SpaserError as exc:
-        err.print(f"[red]error:[/red] {exc.message}")
-        raise typer.Exit(1) from None
+    with user_errors(), warehouse() as con:
+        result = run_export(con, output)
     out.print(f"{result.rows} rows ({result.contracts} contracts) written to {result.path}; "
               f"Table Schema: {result.schema_path}")
 

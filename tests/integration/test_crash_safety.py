@@ -13,9 +13,9 @@ import duckdb
 import pytest
 
 from spaser.warehouse.snapshot import FAULT_ENV, current_path
-from tests.conftest import REAL, sha256_of, shared
+from tests.conftest import REAL, needs_shared, sha256_of, shared
 
-pytestmark = [pytest.mark.shared_data, pytest.mark.slow]
+pytestmark = [pytest.mark.shared_data, pytest.mark.slow, needs_shared]
 
 FAULT_POINTS = ["after_copy", "after_staging", "after_load", "after_dedupe", "before_publish"]
 

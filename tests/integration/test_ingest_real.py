@@ -14,9 +14,9 @@ import pytest
 from spaser.config import Settings
 from spaser.warehouse.report import RunReport
 from spaser.warehouse.snapshot import current_path
-from tests.conftest import DECP, REAL, REAL_FILES, sha256_of, shared
+from tests.conftest import DECP, REAL, REAL_FILES, needs_shared, sha256_of, shared
 
-pytestmark = pytest.mark.shared_data
+pytestmark = [pytest.mark.shared_data, needs_shared]
 
 Ingest = Callable[..., RunReport]
 

@@ -16,9 +16,9 @@ from hypothesis import strategies as st
 from spaser.config import Settings
 from spaser.decp.normalise import Normalised, RecordContext, normalise
 from spaser.warehouse.ingest import ingest
-from tests.conftest import REAL_FILES, TODAY
+from tests.conftest import REAL_FILES, TODAY, needs_shared
 
-pytestmark = pytest.mark.shared_data
+pytestmark = [pytest.mark.shared_data, needs_shared]
 
 
 def _sample_records() -> list[dict[str, Any]]:

@@ -10,9 +10,9 @@ import pytest
 from spaser.config import Settings
 from spaser.warehouse.ingest import ingest
 from spaser.warehouse.snapshot import current_path
-from tests.conftest import REAL, TODAY, shared
+from tests.conftest import REAL, TODAY, needs_shared, shared
 
-pytestmark = pytest.mark.shared_data
+pytestmark = [pytest.mark.shared_data, needs_shared]
 
 SQL = {
     "contracts": "SELECT contract_key, record_uid, montant, quality_flags, n_versions FROM contracts ORDER BY 1",

@@ -69,7 +69,7 @@ ORDER_BY = "c.acheteur_id NULLS LAST, c.id NULLS LAST, c.contract_key"
 PASSES = (
     ("2022", "marche", "c.source_format IN ('2022', 'hybrid') AND c.kind = 'marche'"),
     ("2022", "contrat-concession", "c.source_format IN ('2022', 'hybrid') AND c.kind = 'concession'"),
-    ("2019", "marches", "c.source_format NOT IN ('2022', 'hybrid')"),
+    ("2019", "marches", "coalesce(c.source_format, '') NOT IN ('2022', 'hybrid')"),
 )
 
 
@@ -104,11 +104,13 @@ def _check_batch(batch: Any, target: str) -> list[Outcome]:
 
 
 def iter_outcomes(con: duckdb.DuckDBPyConnection, where: str, target: str, validators: Validators,
-                  pool: ProcessPoolExecutor | None, batch_rows: int = BATCH_ROWS) -> Iterator[Outcome]:
+                  pool: ProcessPoolExecutor | None, batch_rows: int = BATCH_ROWS, in_flight: int = 8
+                  ) -> Iterator[Outcome]:
     """The checked records of one pass, in export order, streamed in Arrow batches from DuckDB.
 
-    With a pool, batches are checked by worker processes, a bounded number at a time, and their results
-    are consumed in submission order (so the output does not depend on the number of workers)."""
+    With a pool, batches are checked by worker processes, at most ``in_flight`` batches at a time (memory
+    stays bounded), and their results are consumed in submission order (so the output does not depend on
+    the number of workers)."""
     reader = con.sql(select_sql(where)).to_arrow_reader(batch_rows)
     if pool is None:
         for batch in reader:
@@ -116,7 +118,6 @@ def iter_outcomes(con: duckdb.DuckDBPyConnection, where: str, target: str, valid
                 yield check_record(row, target, validators)
         return
     pending: deque[Future[list[Outcome]]] = deque()
-    in_flight = 2 * (os.cpu_count() or 1)
     for batch in reader:
         pending.append(pool.submit(_check_batch, batch, target))
         if len(pending) >= in_flight:
@@ -239,8 +240,9 @@ def export_decp(con: duckdb.DuckDBPyConnection, output: Path, schemas_dir: Path,
                         if target == "2022":
                             handle.write(("," if index else "") + f'"{container}":')
                         array = _JsonArray(handle)
-                        _write_pass(iter_outcomes(con, where, target, validators, pool, batch_rows), target,
-                                    array, rejects, report, counts)
+                        outcomes = iter_outcomes(con, where, target, validators, pool, batch_rows,
+                                                 in_flight=2 * report.workers)
+                        _write_pass(outcomes, target, array, rejects, report, counts)
                         array.close()
                     handle.write("}\n" if target == "2019" else "}}\n")
                 report.written[name] = counts
