@@ -19,14 +19,14 @@ from typing import Annotated, Any, Literal
 import msgspec
 
 from spaser.decp import enums
-from spaser.decp.normalise import Collector, Normalised, RecordContext, complete
+from spaser.decp.normalise import COMPLETENESS_FIELDS, Collector, Normalised, RecordContext, complete, contract_key
 from spaser.decp.parts import PartsContext, read_titulaires
 from spaser.decp.shapes import as_items
 from spaser.domain.cpv import clean_cpv
 from spaser.domain.dates import clean_date
 from spaser.domain.duree import clean_duree_mois
 from spaser.domain.montant import clean_montant, is_suspicious
-from spaser.domain.siret import clean_acheteur_id
+from spaser.domain.siret import clean_acheteur_id, clean_identifiant
 from spaser.domain.text import clean_text
 
 UNSET = msgspec.UNSET
@@ -205,3 +205,118 @@ def normalise_fast(raw: bytes, ctx: RecordContext) -> Normalised | None:
     if m.modificationsActesSousTraitance is not UNSET:
         rec["modificationsActesSousTraitance"] = m.modificationsActesSousTraitance
     return complete(row, c, rec, parts_ctx, titulaires, is_suspicious(amount.flags))
+
+
+# -- The simplest records, straight to staging tuples ---------------------------------------------------------
+# Most national records have no modification and no sous-traitance, and every value already passes its
+# cleaning rule. For those, the rules are still the ones of ``spaser.domain`` (called below), but no flag
+# bookkeeping, dictionary or child reader is needed: the row is built as a tuple in the column order of
+# ``warehouse/schema.py``. Any value a rule would flag or change sends the record back to the paths above.
+
+TypeIdentifiant = Literal[enums.TYPE_IDENTIFIANT_2022]  # type: ignore[valid-type]
+
+
+class _Titulaire(_Strict):
+    typeIdentifiant: TypeIdentifiant
+    id: Text
+
+
+class _TitulaireWrapper(_Strict):
+    titulaire: _Titulaire
+
+
+class SimpleMarche(_Strict):
+    """A clean v2.0.3 marché without modifications or sous-traitance (the bulk of a national file)."""
+
+    id: Text
+    acheteur: _Acheteur
+    nature: Nature
+    objet: Text
+    codeCPV: Text
+    techniques: _Techniques
+    modalitesExecution: _Modalites
+    marcheInnovant: bool
+    ccag: Ccag
+    offresRecues: Annotated[int, msgspec.Meta(ge=1)]
+    attributionAvance: bool
+    typeGroupementOperateurs: Groupement
+    sousTraitanceDeclaree: bool
+    procedure: Procedure
+    lieuExecution: _Lieu
+    dureeMois: int
+    dateNotification: Text
+    datePublicationDonnees: Text
+    montant: float
+    typesPrix: _TypesPrix
+    formePrix: FormePrix
+    titulaires: Annotated[list[_TitulaireWrapper], msgspec.Meta(min_length=1)]
+    considerationsSociales: _Sociales
+    considerationsEnvironnementales: _Environnementales
+    idAccordCadre: Text | Unset = UNSET
+    tauxAvance: Share | Unset = UNSET
+    origineUE: Share | Unset = UNSET
+    origineFrance: Share | Unset = UNSET
+
+
+simple_decoder = msgspec.json.Decoder(SimpleMarche)
+_COMPLETE = len(COMPLETENESS_FIELDS)  # every completeness field is filled in a simple record
+
+
+def simple_rows(raw: bytes | msgspec.Raw, uid: str, index: int, source: tuple[str, str, str], today: Any,
+                aberrant: float) -> tuple[tuple[Any, ...], list[tuple[Any, ...]]] | None:
+    """The ``records`` tuple and ``titulaires`` tuples of a simple clean record; ``None`` otherwise."""
+    try:
+        m = simple_decoder.decode(raw)
+    except (msgspec.ValidationError, msgspec.DecodeError):
+        return None
+    lists = (m.techniques.technique, m.modalitesExecution.modaliteExecution, m.typesPrix.typePrix,
+             m.considerationsSociales.considerationSociale,
+             m.considerationsEnvironnementales.considerationEnvironnementale)
+    for values in lists:
+        if len(values) > 1 and len(set(values)) != len(values):
+            return None
+    buyer = clean_acheteur_id(m.acheteur.id)
+    cid = clean_text(m.id, "id")
+    objet = clean_text(m.objet, "objet")
+    cpv = clean_cpv(m.codeCPV)
+    lieu = clean_text(m.lieuExecution.code, "lieuExecution.code")
+    duree = clean_duree_mois(m.dureeMois, "dureeMois")
+    amount = clean_montant(m.montant, "montant", aberrant)
+    notified = clean_date(m.dateNotification, "dateNotification", today)
+    published = clean_date(m.datePublicationDonnees, "datePublicationDonnees", today)
+    if (buyer.flags or cid.flags or objet.flags or cpv.flags or lieu.flags or duree.flags or amount.flags
+            or notified.flags or published.flags):
+        return None  # a rule has something to say: the general bookkeeping records it
+    taux = None if m.tauxAvance is UNSET else float(m.tauxAvance)
+    if taux == 0 and m.attributionAvance:
+        return None  # "rate unknown": flagged by the paths above
+    accord = None
+    if m.idAccordCadre is not UNSET:
+        cleaned_accord = clean_text(m.idAccordCadre, "idAccordCadre")
+        if cleaned_accord.flags:
+            return None
+        accord = cleaned_accord.value
+    acheteur_id = buyer.value
+    titulaires: list[tuple[Any, ...]] = []
+    ids: list[str] = []
+    for rank, wrapper in enumerate(m.titulaires, start=1):
+        t = wrapper.titulaire
+        kind, ident, flags, valid = clean_identifiant(t.typeIdentifiant, t.id, "titulaire")
+        if flags or ident is None or ident == acheteur_id:
+            return None
+        ids.append(ident)
+        titulaires.append((uid, 0, rank, "titulaire", kind, ident, None, valid))
+    montant = amount.value
+    key = contract_key("marche", acheteur_id, cid.value, notified.value, montant, ids)
+    origine_ue = None if m.origineUE is UNSET else float(m.origineUE)
+    origine_france = None if m.origineFrance is UNSET else float(m.origineFrance)
+    name, path, sha = source
+    record: tuple[Any, ...] = (
+        uid, key, "marche", "2022", name, path, sha, index, cid.value, None, None, acheteur_id, None, m.nature,
+        objet.value, cpv.value, m.procedure, list(lists[0]), list(lists[1]), accord, m.marcheInnovant, m.ccag,
+        m.offresRecues, m.attributionAvance, taux, m.typeGroupementOperateurs, m.sousTraitanceDeclaree,
+        lieu.value, m.lieuExecution.typeCode, None, duree.value, duree.value, notified.value,
+        published.value, None, montant, montant, None, False, m.formePrix, list(lists[2]), origine_ue,
+        origine_france, list(lists[3]), list(lists[4]), len(titulaires), 0, None, _COMPLETE, [], None, None,
+    )
+    return record, titulaires

@@ -35,7 +35,7 @@ from spaser.domain.text import clean_text
 _json = msgspec.json.Encoder(order="sorted")  # sorted keys: both paths give the same text
 
 #: Fields counted by ``completeness`` (the tie-breaker between versions of one contract).
-_COMPLETENESS_FIELDS = (
+COMPLETENESS_FIELDS = (
     "id", "acheteur_id", "nature", "objet", "code_cpv", "procedure", "lieu_execution_code", "duree_mois",
     "date_notification", "date_publication_donnees", "montant", "forme_prix", "ccag", "offres_recues",
     "considerations_sociales", "considerations_environnementales", "marche_innovant", "attribution_avance",
@@ -296,7 +296,7 @@ def complete(row: dict[str, Any], c: Collector, rec: dict[str, Any], parts_ctx: 
     row["invalid_values"] = _json.encode(c.invalid).decode() if c.invalid else None
     row["quality_flags"] = sorted(set(c.flags))
     get = row.get
-    row["completeness"] = len(_COMPLETENESS_FIELDS) - list(map(get, _COMPLETENESS_FIELDS)).count(None)
+    row["completeness"] = len(COMPLETENESS_FIELDS) - list(map(get, COMPLETENESS_FIELDS)).count(None)
     row["contract_key"] = contract_key(row["kind"], row["acheteur_id"], row["id"], get("date_notification"),
                                        row["montant_initial"], initial_ids)
     return Normalised(row, titulaires, modifications, actes, modifs_actes, execution)

@@ -28,7 +28,7 @@ import msgspec
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from spaser.decp.fast2022 import normalise_fast
+from spaser.decp.fast2022 import normalise_fast, simple_rows
 from spaser.decp.json_scan import RAW_LIST, RawRegion
 from spaser.decp.normalise import Normalised, RecordContext, Rejected, normalise
 from spaser.warehouse.schema import TABLES, arrow_schema, column_names
@@ -168,9 +168,18 @@ class StagingWriter:
 def process_batch(batch: Batch, writer: StagingWriter, today: dt.date, aberrant: float) -> BatchResult:
     result = BatchResult(batch.file_no, size_bytes=batch.size_bytes)
     uid_prefix = batch.sha256[:16]
+    source = (batch.source_name, batch.source_path, batch.sha256)
     for item in batch.all_items():
         result.records += 1
         uid = f"{uid_prefix}:{item.index}"
+        if not item.decoded and item.reason is None and item.container != "contrat-concession":
+            simple = simple_rows(item.raw, uid, item.index, source, today, aberrant)
+            if simple is not None:  # the bulk: a clean record, straight to staging tuples
+                writer.rows["records"].append(simple[0])
+                writer.rows["titulaires"].extend(simple[1])
+                result.normalised += 1
+                result.by_format["2022"] += 1
+                continue
         outcome = normalise_item(item, uid, batch, today, aberrant)
         if isinstance(outcome, Normalised):
             _stage(writer, outcome)

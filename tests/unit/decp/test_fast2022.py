@@ -13,18 +13,36 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from spaser.decp.fast2022 import normalise_fast
+from spaser.decp.fast2022 import normalise_fast, simple_rows
 from spaser.decp.normalise import Normalised, RecordContext, normalise
 from spaser.warehouse.schema import column_names
 from tests.conftest import DECP, ROOT, TODAY
+
+SIMPLE_TAKEN: list[bool] = []
 
 
 def ctx(container: str = "marche") -> RecordContext:
     return RecordContext("abc:7", 7, "src", "src.json", "abc", container, False, TODAY)
 
 
+def assert_simple_same(raw: bytes, general: Normalised) -> bool:
+    """The tuple path, when it takes the record, stages exactly the general path's rows."""
+    simple = simple_rows(raw, "abc:7", 7, ("src", "src.json", "abc"), TODAY, 1e9)
+    if simple is None:
+        return False
+    record, titulaires = simple
+    assert dict(zip(column_names("records"), record, strict=True)) == {
+        name: general.record.get(name) for name in column_names("records")}
+    assert [dict(zip(column_names("titulaires"), t, strict=True)) for t in titulaires] == general.titulaires
+    assert not general.modifications and not general.actes_sous_traitance
+    return True
+
+
 def assert_same(raw: bytes, container: str = "marche") -> bool:
     """True when the fast path accepted the record (and then its output equals the general path's)."""
+    general_result = normalise(json.loads(raw), ctx(container))
+    if isinstance(general_result, Normalised) and container == "marche":
+        SIMPLE_TAKEN.append(assert_simple_same(raw, general_result))
     fast = normalise_fast(raw, ctx(container))
     if fast is None:
         return False
@@ -49,8 +67,10 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> list[bytes]:
 
 
 def test_generated_national_like_records(generated: list[bytes]) -> None:
+    SIMPLE_TAKEN.clear()
     accepted = sum(assert_same(raw) for raw in generated)
     assert accepted > 0.85 * len(generated)  # the clean bulk takes the fast path
+    assert sum(SIMPLE_TAKEN) > 0.6 * len(generated)  # and most of it the tuple path
 
 
 def test_official_examples_and_megalis() -> None:
