@@ -14,7 +14,7 @@ same readers, and :func:`spaser.decp.normalise.complete` finishes both.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, NamedTuple
 
 import msgspec
 
@@ -225,8 +225,43 @@ class _TitulaireWrapper(_Strict):
     titulaire: _Titulaire
 
 
+VariationPrix = Literal[enums.VARIATION_PRIX]  # type: ignore[valid-type]
+
+
+class _Modification(_Strict):
+    id: int
+    dateNotificationModification: Text
+    datePublicationDonneesModification: Text
+    dureeMois: int | Unset = UNSET
+    montant: float | Unset = UNSET
+    titulaires: Annotated[list[_TitulaireWrapper], msgspec.Meta(min_length=1)] | Unset = UNSET
+
+
+class _ModificationWrapper(_Strict):
+    modification: _Modification
+
+
+class _SousTraitant(_Strict):
+    typeIdentifiant: TypeIdentifiant
+    id: Text
+
+
+class _Acte(_Strict):
+    id: int | Text
+    sousTraitant: _SousTraitant
+    dureeMois: int
+    dateNotification: Text
+    datePublicationDonnees: Text
+    montant: float
+    variationPrix: VariationPrix
+
+
+class _ActeWrapper(_Strict):
+    acteSousTraitance: _Acte
+
+
 class SimpleMarche(_Strict):
-    """A clean v2.0.3 marché without modifications or sous-traitance (the bulk of a national file)."""
+    """A clean v2.0.3 marché, with complete modifications and actes if any (the bulk of a national file)."""
 
     id: Text
     acheteur: _Acheteur
@@ -256,15 +291,92 @@ class SimpleMarche(_Strict):
     tauxAvance: Share | Unset = UNSET
     origineUE: Share | Unset = UNSET
     origineFrance: Share | Unset = UNSET
+    modifications: Annotated[list[_ModificationWrapper], msgspec.Meta(min_length=1)] | Unset = UNSET
+    actesSousTraitance: Annotated[list[_ActeWrapper], msgspec.Meta(min_length=1)] | Unset = UNSET
 
 
 simple_decoder = msgspec.json.Decoder(SimpleMarche)
 _COMPLETE = len(COMPLETENESS_FIELDS)  # every completeness field is filled in a simple record
 
 
+class SimpleRows(NamedTuple):
+    record: tuple[Any, ...]
+    titulaires: list[tuple[Any, ...]]
+    modifications: list[tuple[Any, ...]]
+    actes: list[tuple[Any, ...]]
+
+
+def _parties(wrappers: list[_TitulaireWrapper], uid: str, modification_rank: int, acheteur_id: str | None,
+             out: list[tuple[Any, ...]]) -> list[str] | None:
+    ids: list[str] = []
+    for rank, wrapper in enumerate(wrappers, start=1):
+        t = wrapper.titulaire
+        kind, ident, flags, valid = clean_identifiant(t.typeIdentifiant, t.id, "titulaire")
+        if flags or ident is None or (modification_rank == 0 and ident == acheteur_id):
+            return None
+        ids.append(ident)
+        out.append((uid, modification_rank, rank, "titulaire", kind, ident, None, valid))
+    return ids
+
+
+def _modifications(m: SimpleMarche, uid: str, today: Any, aberrant: float, titulaires: list[tuple[Any, ...]]
+                   ) -> list[tuple[Any, ...]] | None:
+    """Rows of the modifications in the order they apply (their id sequence), as the general reader."""
+    if m.modifications is UNSET:
+        return []
+    rows: list[tuple[Any, ...]] = []
+    ordered = sorted(enumerate(m.modifications), key=lambda pair: (pair[1].modification.id, pair[0]))
+    for rank, (_, wrapper) in enumerate(ordered, start=1):
+        mod = wrapper.modification
+        amount = None
+        if mod.montant is not UNSET:
+            cleaned_amount = clean_montant(mod.montant, "modification.montant", aberrant)
+            if cleaned_amount.flags:
+                return None
+            amount = cleaned_amount.value
+        duree = None
+        if mod.dureeMois is not UNSET:
+            cleaned_duree = clean_duree_mois(mod.dureeMois, "modification.dureeMois")
+            if cleaned_duree.flags:
+                return None
+            duree = cleaned_duree.value
+        notified = clean_date(mod.dateNotificationModification, "modification.dateNotificationModification", today)
+        published = clean_date(mod.datePublicationDonneesModification,
+                               "modification.datePublicationDonneesModification", today)
+        if notified.flags or published.flags:
+            return None
+        n_parties = 0
+        if mod.titulaires is not UNSET:
+            if _parties(mod.titulaires, uid, rank, None, titulaires) is None:
+                return None
+            n_parties = len(mod.titulaires)
+        rows.append((uid, rank, str(mod.id), None, notified.value, published.value, duree, amount, n_parties, None))
+    return rows
+
+
+def _actes(m: SimpleMarche, uid: str, today: Any, aberrant: float) -> list[tuple[Any, ...]] | None:
+    if m.actesSousTraitance is UNSET:
+        return []
+    rows: list[tuple[Any, ...]] = []
+    for rank, wrapper in enumerate(m.actesSousTraitance, start=1):
+        acte = wrapper.acteSousTraitance
+        st = acte.sousTraitant
+        kind, ident, flags, _ = clean_identifiant(st.typeIdentifiant, st.id, "sousTraitant")
+        duree = clean_duree_mois(acte.dureeMois, "acteSousTraitance.dureeMois")
+        notified = clean_date(acte.dateNotification, "acteSousTraitance.dateNotification", today)
+        published = clean_date(acte.datePublicationDonnees, "acteSousTraitance.datePublicationDonnees", today)
+        amount = clean_montant(acte.montant, "acteSousTraitance.montant", aberrant)
+        acte_id = str(acte.id).strip()
+        if flags or duree.flags or notified.flags or published.flags or amount.flags or not acte_id:
+            return None
+        rows.append((uid, rank, acte_id, kind, ident, duree.value, notified.value, published.value, amount.value,
+                     acte.variationPrix))
+    return rows
+
+
 def simple_rows(raw: bytes | msgspec.Raw, uid: str, index: int, source: tuple[str, str, str], today: Any,
-                aberrant: float) -> tuple[tuple[Any, ...], list[tuple[Any, ...]]] | None:
-    """The ``records`` tuple and ``titulaires`` tuples of a simple clean record; ``None`` otherwise."""
+                aberrant: float) -> SimpleRows | None:
+    """The staging tuples of a clean record; ``None`` when a rule has something to say about it."""
     try:
         m = simple_decoder.decode(raw)
     except (msgspec.ValidationError, msgspec.DecodeError):
@@ -298,25 +410,35 @@ def simple_rows(raw: bytes | msgspec.Raw, uid: str, index: int, source: tuple[st
         accord = cleaned_accord.value
     acheteur_id = buyer.value
     titulaires: list[tuple[Any, ...]] = []
-    ids: list[str] = []
-    for rank, wrapper in enumerate(m.titulaires, start=1):
-        t = wrapper.titulaire
-        kind, ident, flags, valid = clean_identifiant(t.typeIdentifiant, t.id, "titulaire")
-        if flags or ident is None or ident == acheteur_id:
-            return None
-        ids.append(ident)
-        titulaires.append((uid, 0, rank, "titulaire", kind, ident, None, valid))
+    ids = _parties(m.titulaires, uid, 0, acheteur_id, titulaires)
+    if ids is None:
+        return None
+    n_titulaires = len(titulaires)
+    modifications = _modifications(m, uid, today, aberrant, titulaires)
+    actes = _actes(m, uid, today, aberrant)
+    if modifications is None or actes is None:
+        return None
     montant = amount.value
     key = contract_key("marche", acheteur_id, cid.value, notified.value, montant, ids)
     origine_ue = None if m.origineUE is UNSET else float(m.origineUE)
     origine_france = None if m.origineFrance is UNSET else float(m.origineFrance)
+    current_montant, current_duree, last_date = montant, duree.value, None
+    for mod in modifications:
+        if mod[7] is not None:
+            current_montant = mod[7]
+        if mod[6] is not None:
+            current_duree = mod[6]
+        mod_date = mod[4] or mod[5]
+        if mod_date is not None and (last_date is None or mod_date > last_date):
+            last_date = mod_date
     name, path, sha = source
     record: tuple[Any, ...] = (
         uid, key, "marche", "2022", name, path, sha, index, cid.value, None, None, acheteur_id, None, m.nature,
         objet.value, cpv.value, m.procedure, list(lists[0]), list(lists[1]), accord, m.marcheInnovant, m.ccag,
         m.offresRecues, m.attributionAvance, taux, m.typeGroupementOperateurs, m.sousTraitanceDeclaree,
-        lieu.value, m.lieuExecution.typeCode, None, duree.value, duree.value, notified.value,
-        published.value, None, montant, montant, None, False, m.formePrix, list(lists[2]), origine_ue,
-        origine_france, list(lists[3]), list(lists[4]), len(titulaires), 0, None, _COMPLETE, [], None, None,
+        lieu.value, m.lieuExecution.typeCode, None, duree.value, current_duree, notified.value,
+        published.value, None, montant, current_montant, None, False, m.formePrix, list(lists[2]), origine_ue,
+        origine_france, list(lists[3]), list(lists[4]), n_titulaires, len(modifications), last_date, _COMPLETE,
+        [], None, None,
     )
-    return record, titulaires
+    return SimpleRows(record, titulaires, modifications, actes)

@@ -175,8 +175,10 @@ def process_batch(batch: Batch, writer: StagingWriter, today: dt.date, aberrant:
         if not item.decoded and item.reason is None and item.container != "contrat-concession":
             simple = simple_rows(item.raw, uid, item.index, source, today, aberrant)
             if simple is not None:  # the bulk: a clean record, straight to staging tuples
-                writer.rows["records"].append(simple[0])
-                writer.rows["titulaires"].extend(simple[1])
+                writer.rows["records"].append(simple.record)
+                writer.rows["titulaires"].extend(simple.titulaires)
+                writer.rows["modifications"].extend(simple.modifications)
+                writer.rows["actes_sous_traitance"].extend(simple.actes)
                 result.normalised += 1
                 result.by_format["2022"] += 1
                 continue

@@ -30,11 +30,13 @@ def assert_simple_same(raw: bytes, general: Normalised) -> bool:
     simple = simple_rows(raw, "abc:7", 7, ("src", "src.json", "abc"), TODAY, 1e9)
     if simple is None:
         return False
-    record, titulaires = simple
-    assert dict(zip(column_names("records"), record, strict=True)) == {
+    assert dict(zip(column_names("records"), simple.record, strict=True)) == {
         name: general.record.get(name) for name in column_names("records")}
-    assert [dict(zip(column_names("titulaires"), t, strict=True)) for t in titulaires] == general.titulaires
-    assert not general.modifications and not general.actes_sous_traitance
+    for table, rows, expected in (("titulaires", simple.titulaires, general.titulaires),
+                                  ("modifications", simple.modifications, general.modifications),
+                                  ("actes_sous_traitance", simple.actes, general.actes_sous_traitance)):
+        assert [dict(zip(column_names(table), row, strict=True)) for row in rows] == expected, table
+    assert not general.modifications_actes_sous_traitance
     return True
 
 
