@@ -211,7 +211,14 @@ def read_donnees_execution(items: list[Any], ctx: PartsContext) -> list[dict[str
             ctx.flags.append("donneesExecution:invalide")
             ctx.invalid.setdefault(f"donneesExecution[{rank}]", item)
             continue
-        tarifs = [clean_object_keys(t) for t in as_items(data.get("tarifs"), "tarif", "tarifs", ctx.flags)]
+        tarifs = []
+        for item_tarif in as_items(data.get("tarifs"), "tarif", "tarifs", ctx.flags):
+            tarif = dict(clean_object_keys(item_tarif))
+            if "tarif" in tarif:
+                # XML gives "14.29" (official example Contrat-concession.xml): an amount like any other.
+                tarif["tarif"] = _opt_montant(tarif["tarif"], "donneesExecution.tarif", ctx,
+                                              zero_ok=True)
+            tarifs.append(tarif)
         rows.append({
             "record_uid": ctx.record_uid,
             "rank": rank,
