@@ -19,7 +19,15 @@ from typing import Annotated, Any, Literal, NamedTuple
 import msgspec
 
 from spaser.decp import enums
-from spaser.decp.normalise import COMPLETENESS_FIELDS, Collector, Normalised, RecordContext, complete, contract_key
+from spaser.decp.normalise import (
+    COMPLETENESS_FIELDS,
+    Collector,
+    Normalised,
+    RecordContext,
+    complete,
+    contract_key,
+    json_text,
+)
 from spaser.decp.parts import PartsContext, read_titulaires
 from spaser.decp.shapes import as_items
 from spaser.domain.cpv import clean_cpv
@@ -306,6 +314,31 @@ class SimpleRows(NamedTuple):
     actes: list[tuple[Any, ...]]
 
 
+class _Notes:
+    """The flags a simple record may carry without any value changing: a date after today (kept, flagged
+    ``future``) and tauxAvance 0 with an advance ("rate unknown"). Raw dates go to ``invalid_values`` exactly
+    as the general path's bookkeeping does."""
+
+    __slots__ = ("flags", "invalid")
+
+    def __init__(self) -> None:
+        self.flags: list[str] = []
+        self.invalid: dict[str, Any] = {}
+
+    def date(self, cleaned: Any, field: str, key: str, raw: str, first_only: bool = False) -> bool:
+        """True when the date can be kept (clean, or only ``future``)."""
+        if not cleaned.flags:
+            return True
+        if cleaned.flags != (f"{field}:future",):
+            return False
+        self.flags.append(cleaned.flags[0])
+        if first_only:
+            self.invalid.setdefault(key, raw)
+        else:
+            self.invalid[key] = raw
+        return True
+
+
 def _parties(wrappers: list[_TitulaireWrapper], uid: str, modification_rank: int, acheteur_id: str | None,
              out: list[tuple[Any, ...]]) -> list[str] | None:
     ids: list[str] = []
@@ -319,8 +352,8 @@ def _parties(wrappers: list[_TitulaireWrapper], uid: str, modification_rank: int
     return ids
 
 
-def _modifications(m: SimpleMarche, uid: str, today: Any, aberrant: float, titulaires: list[tuple[Any, ...]]
-                   ) -> list[tuple[Any, ...]] | None:
+def _modifications(m: SimpleMarche, uid: str, today: Any, aberrant: float, titulaires: list[tuple[Any, ...]],
+                   notes: _Notes) -> list[tuple[Any, ...]] | None:
     """Rows of the modifications in the order they apply (their id sequence), as the general reader."""
     if m.modifications is UNSET:
         return []
@@ -343,7 +376,11 @@ def _modifications(m: SimpleMarche, uid: str, today: Any, aberrant: float, titul
         notified = clean_date(mod.dateNotificationModification, "modification.dateNotificationModification", today)
         published = clean_date(mod.datePublicationDonneesModification,
                                "modification.datePublicationDonneesModification", today)
-        if notified.flags or published.flags:
+        if not (notes.date(notified, "modification.dateNotificationModification",
+                           f"modifications[{rank}].dateNotificationModification", mod.dateNotificationModification)
+                and notes.date(published, "modification.datePublicationDonneesModification",
+                               f"modifications[{rank}].datePublicationDonneesModification",
+                               mod.datePublicationDonneesModification)):
             return None
         n_parties = 0
         if mod.titulaires is not UNSET:
@@ -354,7 +391,7 @@ def _modifications(m: SimpleMarche, uid: str, today: Any, aberrant: float, titul
     return rows
 
 
-def _actes(m: SimpleMarche, uid: str, today: Any, aberrant: float) -> list[tuple[Any, ...]] | None:
+def _actes(m: SimpleMarche, uid: str, today: Any, aberrant: float, notes: _Notes) -> list[tuple[Any, ...]] | None:
     if m.actesSousTraitance is UNSET:
         return []
     rows: list[tuple[Any, ...]] = []
@@ -367,7 +404,13 @@ def _actes(m: SimpleMarche, uid: str, today: Any, aberrant: float) -> list[tuple
         published = clean_date(acte.datePublicationDonnees, "acteSousTraitance.datePublicationDonnees", today)
         amount = clean_montant(acte.montant, "acteSousTraitance.montant", aberrant)
         acte_id = str(acte.id).strip()
-        if flags or duree.flags or notified.flags or published.flags or amount.flags or not acte_id:
+        if flags or duree.flags or amount.flags or not acte_id:
+            return None
+        if not (notes.date(notified, "acteSousTraitance.dateNotification", "acteSousTraitance.dateNotification",
+                           acte.dateNotification, first_only=True)
+                and notes.date(published, "acteSousTraitance.datePublicationDonnees",
+                               "acteSousTraitance.datePublicationDonnees", acte.datePublicationDonnees,
+                               first_only=True)):
             return None
         rows.append((uid, rank, acte_id, kind, ident, duree.value, notified.value, published.value, amount.value,
                      acte.variationPrix))
@@ -396,12 +439,16 @@ def simple_rows(raw: bytes | msgspec.Raw, uid: str, index: int, source: tuple[st
     amount = clean_montant(m.montant, "montant", aberrant)
     notified = clean_date(m.dateNotification, "dateNotification", today)
     published = clean_date(m.datePublicationDonnees, "datePublicationDonnees", today)
-    if (buyer.flags or cid.flags or objet.flags or cpv.flags or lieu.flags or duree.flags or amount.flags
-            or notified.flags or published.flags):
+    if buyer.flags or cid.flags or objet.flags or cpv.flags or lieu.flags or duree.flags or amount.flags:
         return None  # a rule has something to say: the general bookkeeping records it
+    notes = _Notes()
+    if not (notes.date(notified, "dateNotification", "date_notification", m.dateNotification)
+            and notes.date(published, "datePublicationDonnees", "date_publication_donnees",
+                           m.datePublicationDonnees)):
+        return None
     taux = None if m.tauxAvance is UNSET else float(m.tauxAvance)
     if taux == 0 and m.attributionAvance:
-        return None  # "rate unknown": flagged by the paths above
+        notes.flags.append("tauxAvance:zero_inconnu")  # 2022 format: 0 with an advance means "rate unknown"
     accord = None
     if m.idAccordCadre is not UNSET:
         cleaned_accord = clean_text(m.idAccordCadre, "idAccordCadre")
@@ -414,8 +461,8 @@ def simple_rows(raw: bytes | msgspec.Raw, uid: str, index: int, source: tuple[st
     if ids is None:
         return None
     n_titulaires = len(titulaires)
-    modifications = _modifications(m, uid, today, aberrant, titulaires)
-    actes = _actes(m, uid, today, aberrant)
+    modifications = _modifications(m, uid, today, aberrant, titulaires, notes)
+    actes = _actes(m, uid, today, aberrant, notes)
     if modifications is None or actes is None:
         return None
     montant = amount.value
@@ -439,6 +486,6 @@ def simple_rows(raw: bytes | msgspec.Raw, uid: str, index: int, source: tuple[st
         lieu.value, m.lieuExecution.typeCode, None, duree.value, current_duree, notified.value,
         published.value, None, montant, current_montant, None, False, m.formePrix, list(lists[2]), origine_ue,
         origine_france, list(lists[3]), list(lists[4]), n_titulaires, len(modifications), last_date, _COMPLETE,
-        [], None, None,
+        sorted(set(notes.flags)), json_text(notes.invalid) if notes.invalid else None, None,
     )
     return SimpleRows(record, titulaires, modifications, actes)

@@ -32,7 +32,12 @@ from spaser.domain.montant import clean_montant, is_suspicious
 from spaser.domain.siret import clean_acheteur_id
 from spaser.domain.text import clean_text
 
-_json = msgspec.json.Encoder(order="sorted")  # sorted keys: both paths give the same text
+_json = msgspec.json.Encoder(order="sorted")  # sorted keys: every path gives the same text
+
+
+def json_text(value: Any) -> str:
+    """The JSON text of ``invalid_values`` and ``extra`` (keys sorted)."""
+    return _json.encode(value).decode()
 
 #: Fields counted by ``completeness`` (the tie-breaker between versions of one contract).
 COMPLETENESS_FIELDS = (
