@@ -213,7 +213,7 @@ class _Scanner:
         cut = buf.rfind(self.separator, start)
         if cut < 0:
             return None
-        data = b"[" + buf[start : cut + 1] + b"]"
+        data = b"".join((b"[", memoryview(buf)[start : cut + 1], b"]"))  # one copy, not three
         try:
             count = len(RAW_LIST.decode(data))
         except msgspec.DecodeError:

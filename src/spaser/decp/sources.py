@@ -41,6 +41,7 @@ class InputFile:
     syntax: str = ""  # "json" | "xml", sniffed
     size: int = 0  # bytes to parse (decompressed)
     in_folder: bool = False  # found by walking a folder rather than named by the user
+    disk_size: int = 0  # bytes on disk (compressed size for .gz): a cheap estimate before hashing
 
 
 def expand(paths: list[Path]) -> Iterator[InputFile | UnreadableFileError]:
@@ -77,19 +78,26 @@ def _expand_file(path: Path, in_folder: bool) -> Iterator[InputFile | Unreadable
             def open_member(name: str = name) -> ByteStream:
                 return zipfile.ZipFile(path).open(name)
 
-            yield InputFile(f"{path}!{name}", open_member, in_folder=in_folder)
+            yield InputFile(f"{path}!{name}", open_member, in_folder=in_folder, disk_size=member.file_size)
     elif magic.startswith(_GZIP):
 
         def open_gzip() -> ByteStream:
             return gzip.open(path, "rb")
 
-        yield InputFile(str(path), open_gzip, in_folder=in_folder)
+        yield InputFile(str(path), open_gzip, in_folder=in_folder, disk_size=4 * _size(path))
     else:
 
         def open_plain() -> ByteStream:
             return path.open("rb")
 
-        yield InputFile(str(path), open_plain, in_folder=in_folder)
+        yield InputFile(str(path), open_plain, in_folder=in_folder, disk_size=_size(path))
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
 
 
 def inspect(source: InputFile) -> InputFile:

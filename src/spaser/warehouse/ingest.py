@@ -224,17 +224,20 @@ def ingest(paths: Sequence[Path], settings: Settings, source: str | None = None,
     warehouse_dir = settings.warehouse_dir
     with snapshot.ingest_lock(warehouse_dir):
         known = _ingested_hashes(warehouse_dir)
-        to_read = _select_inputs(paths, known, report)
-        total = sum(s.size for s, _ in to_read)
-        workers = _worker_count(settings, total)
+        entries = list(expand(list(paths)))
+        # Workers start before the inputs are hashed, so their start-up overlaps the hashing.
+        estimate = sum(e.disk_size for e in entries if isinstance(e, InputFile))
+        workers = _worker_count(settings, estimate)
         report.workers = workers
         staging = warehouse_dir / f".staging-{run_id}"
         staging.mkdir(parents=True)
         gc_was_enabled = gc.isenabled()
         gc.disable()
         dispatcher = _Dispatcher(workers, staging, today, settings.montant_aberrant)
-        progress.start(total, len(to_read))
         try:
+            to_read = _select_inputs(entries, known, report)
+            total = sum(s.size for s, _ in to_read)
+            progress.start(total, len(to_read))
             for file_no, (input_file, file_report) in enumerate(to_read):
                 progress.file(input_file.path)
                 name = source or Path(input_file.path.split("!")[0]).name
@@ -276,10 +279,11 @@ def _ingested_hashes(warehouse_dir: Path) -> set[str]:
         con.close()
 
 
-def _select_inputs(paths: Sequence[Path], known: set[str], report: RunReport) -> list[tuple[InputFile, FileReport]]:
+def _select_inputs(entries: list[InputFile | UnreadableFileError], known: set[str],
+                   report: RunReport) -> list[tuple[InputFile, FileReport]]:
     selected: list[tuple[InputFile, FileReport]] = []
     seen: set[str] = set()
-    for entry in expand(list(paths)):
+    for entry in entries:
         if isinstance(entry, UnreadableFileError):
             report.files.append(FileReport(entry.path, status="unreadable", error=entry.reason,
                                            position=entry.position))

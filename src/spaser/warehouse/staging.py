@@ -264,6 +264,7 @@ def worker_main(in_queue: Any, out_queue: Any, directory: str, worker_no: int, t
                 aberrant: float, parent: int) -> None:
     """Entry point of a worker process: batches in, results out, file list on the sentinel."""
     _die_with_parent(parent)
+    pa.array([0])  # pyarrow's first array imports pandas when installed (~1 s): do it while the parent hashes
     gc.disable()  # millions of small dicts: the cyclic GC would dominate (measured 7x slower decoding)
     writer = StagingWriter(Path(directory), worker_no)
     try:
