@@ -89,13 +89,12 @@ class _Environnementales(_Strict):
     considerationEnvironnementale: Annotated[list[Environnementale], msgspec.Meta(min_length=1)]
 
 
-class Marche2022(_Strict):
-    """A marché record in the clean v2.0.3 shape (child lists are decoded generically)."""
+class _MarcheCore(_Strict):
+    """The required v2.0.3 marché fields whose values need no more than their type (both typed paths)."""
 
     id: Text
     acheteur: _Acheteur
     nature: Nature
-    objet: str
     codeCPV: Text
     techniques: _Techniques
     modalitesExecution: _Modalites
@@ -113,9 +112,15 @@ class Marche2022(_Strict):
     montant: float
     typesPrix: _TypesPrix
     formePrix: FormePrix
-    titulaires: list[Any]
     considerationsSociales: _Sociales
     considerationsEnvironnementales: _Environnementales
+
+
+class Marche2022(_MarcheCore):
+    """A marché record in the clean v2.0.3 shape (child lists are decoded generically)."""
+
+    objet: str
+    titulaires: list[Any]
     idAccordCadre: Text | Unset = UNSET
     tauxAvance: Share | Unset = UNSET
     origineUE: Share | Unset = UNSET
@@ -268,33 +273,11 @@ class _ActeWrapper(_Strict):
     acteSousTraitance: _Acte
 
 
-class SimpleMarche(_Strict):
+class SimpleMarche(_MarcheCore):
     """A clean v2.0.3 marché, with complete modifications and actes if any (the bulk of a national file)."""
 
-    id: Text
-    acheteur: _Acheteur
-    nature: Nature
     objet: Text
-    codeCPV: Text
-    techniques: _Techniques
-    modalitesExecution: _Modalites
-    marcheInnovant: bool
-    ccag: Ccag
-    offresRecues: Annotated[int, msgspec.Meta(ge=1)]
-    attributionAvance: bool
-    typeGroupementOperateurs: Groupement
-    sousTraitanceDeclaree: bool
-    procedure: Procedure
-    lieuExecution: _Lieu
-    dureeMois: int
-    dateNotification: Text
-    datePublicationDonnees: Text
-    montant: float
-    typesPrix: _TypesPrix
-    formePrix: FormePrix
     titulaires: Annotated[list[_TitulaireWrapper], msgspec.Meta(min_length=1)]
-    considerationsSociales: _Sociales
-    considerationsEnvironnementales: _Environnementales
     idAccordCadre: Text | Unset = UNSET
     tauxAvance: Share | Unset = UNSET
     origineUE: Share | Unset = UNSET

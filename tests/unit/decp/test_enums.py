@@ -3,8 +3,6 @@ normalisation rule tied to the real record that motivated it."""
 
 from __future__ import annotations
 
-import csv
-import functools
 import json
 import unicodedata
 import xml.etree.ElementTree as ET
@@ -16,6 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from spaser.decp.enums import ENUMS, FIELD_ALIASES, LEGACY, normalise_enum, normalise_enum_list, parse_bool
+from tests.real_records import field_value, real_record
 
 SHARED = Path(__file__).resolve().parents[3] / ".." / "shared" / "data" / "decp"
 REAL = SHARED / "real"
@@ -33,31 +32,6 @@ def _path(relative: Path) -> Path:
     if not relative.exists():
         pytest.skip(f"shared DECP data absent ({relative}): clone the shared data beside the repository")
     return relative
-
-
-@functools.cache
-def _load(name: str) -> list[dict[str, Any]]:
-    path = _path(REAL / name)
-    if name.endswith(".csv"):
-        with path.open(encoding="utf-8-sig", newline="") as fh:
-            return list(csv.DictReader(fh, delimiter=";"))
-    marches = json.loads(path.read_text(encoding="utf-8-sig"))["marches"]
-    return [r for v in marches.values() for r in v] if isinstance(marches, dict) else list(marches)
-
-
-def real_record(name: str, **match: object) -> dict[str, Any]:
-    """The first record of ``name`` whose fields (dotted paths allowed) equal ``match``."""
-    for rec in _load(name):
-        if all(_get(rec, key) == value for key, value in match.items()):
-            return rec
-    raise AssertionError(f"{name}: no record with {match}")
-
-
-def _get(rec: dict[str, Any], dotted: str) -> object:
-    value: object = rec
-    for part in dotted.split("."):
-        value = value.get(part) if isinstance(value, dict) else None
-    return value
 
 
 # --- allowed values = the official schemas --------------------------------------------------------
@@ -127,7 +101,7 @@ def test_every_allowed_value_comes_from_a_schema() -> None:
 def test_spelling_is_corrected_and_flagged(
     name: str, match: dict[str, object], field: str, expected: str
 ) -> None:
-    raw = _get(real_record(name, **match), field)
+    raw = field_value(real_record(name, **match), field)
     assert raw != expected
     key = field.rpartition(".")[2]
     assert normalise_enum(key, raw) == (expected, (f"{key}:enum_corrige",))

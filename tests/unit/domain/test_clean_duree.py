@@ -2,46 +2,17 @@
 
 from __future__ import annotations
 
-import functools
-import json
-from pathlib import Path
-from typing import Any
-
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from spaser.domain.duree import clean_duree_mois
+from tests.real_records import real_record
 
-REAL = Path(__file__).resolve().parents[3] / ".." / "shared" / "data" / "decp" / "real"
 CROIX = "v2019/marches-securises_ville-de-croix_2019-2021.json"
 MPI = "v2019/marches-publics.info_2019-03-07.json"
 SEMI_2019 = "fixtures_semi_synthetic/decp-processing_decp_test_2019.json"
 SEMI_2022 = "fixtures_semi_synthetic/decp-processing_decp_test_2022.json"
-
-
-@functools.cache
-def _load(name: str) -> list[dict[str, Any]]:
-    path = REAL / name
-    if not path.is_file():
-        pytest.skip(f"real DECP data absent ({path}): clone the shared data beside the repository")
-    marches = json.loads(path.read_text(encoding="utf-8-sig"))["marches"]
-    return [r for v in marches.values() for r in v] if isinstance(marches, dict) else list(marches)
-
-
-def real_record(name: str, **match: object) -> dict[str, Any]:
-    """The first record of ``name`` whose fields (dotted paths allowed) equal ``match``."""
-    for rec in _load(name):
-        if all(_get(rec, key) == value for key, value in match.items()):
-            return rec
-    raise AssertionError(f"{name}: no record with {match}")
-
-
-def _get(rec: dict[str, Any], dotted: str) -> object:
-    value: object = rec
-    for part in dotted.split("."):
-        value = value.get(part) if isinstance(value, dict) else None
-    return value
 
 
 # --- rules tied to real records -------------------------------------------------------------------

@@ -2,53 +2,21 @@
 
 from __future__ import annotations
 
-import csv
-import functools
-import json
 import math
 from decimal import Decimal
-from pathlib import Path
-from typing import Any
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from spaser.domain.montant import clean_montant, is_suspicious
+from tests.real_records import real_record
 
-REAL = Path(__file__).resolve().parents[3] / ".." / "shared" / "data" / "decp" / "real"
 CROIX = "v2019/marches-securises_ville-de-croix_2019-2021.json"
 MPI = "v2019/marches-publics.info_2019-03-07.json"
 AIFE = "v2019/data.gouv.fr_aife_2019-04-04.json"
 SEMI_2022 = "fixtures_semi_synthetic/decp-processing_decp_test_2022.json"
 NICE = "tabular/nice-atexo_2024-2025_6cols.csv"
-
-
-@functools.cache
-def _load(name: str) -> list[dict[str, Any]]:
-    path = REAL / name
-    if not path.is_file():
-        pytest.skip(f"real DECP data absent ({path}): clone the shared data beside the repository")
-    if name.endswith(".csv"):
-        with path.open(encoding="utf-8-sig", newline="") as fh:
-            return list(csv.DictReader(fh))
-    marches = json.loads(path.read_text(encoding="utf-8-sig"))["marches"]
-    return [r for v in marches.values() for r in v] if isinstance(marches, dict) else list(marches)
-
-
-def real_record(name: str, **match: object) -> dict[str, Any]:
-    """The first record of ``name`` whose fields (dotted paths allowed) equal ``match``."""
-    for rec in _load(name):
-        if all(_get(rec, key) == value for key, value in match.items()):
-            return rec
-    raise AssertionError(f"{name}: no record with {match}")
-
-
-def _get(rec: dict[str, Any], dotted: str) -> object:
-    value: object = rec
-    for part in dotted.split("."):
-        value = value.get(part) if isinstance(value, dict) else None
-    return value
 
 
 # --- rules tied to real records -------------------------------------------------------------------

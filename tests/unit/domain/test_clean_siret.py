@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import functools
-import json
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,40 +10,16 @@ from hypothesis import strategies as st
 from stdnum.fr import siret as stdnum_siret
 
 from spaser.domain.siret import VALID_TYPES, clean_acheteur_id, clean_identifiant, siren_of
+from tests.real_records import load_records, real_record
 
-REAL = Path(__file__).resolve().parents[3] / ".." / "shared" / "data" / "decp" / "real"
 CROIX = "v2019/marches-securises_ville-de-croix_2019-2021.json"
 MPI = "v2019/marches-publics.info_2019-03-07.json"
 AIFE = "v2019/data.gouv.fr_aife_2019-04-04.json"
 
 
-@functools.cache
-def _load(name: str) -> list[dict[str, Any]]:
-    path = REAL / name
-    if not path.is_file():
-        pytest.skip(f"real DECP data absent ({path}): clone the shared data beside the repository")
-    marches = json.loads(path.read_text(encoding="utf-8-sig"))["marches"]
-    return [r for v in marches.values() for r in v] if isinstance(marches, dict) else list(marches)
-
-
-def real_record(name: str, **match: object) -> dict[str, Any]:
-    """The first record of ``name`` whose fields (dotted paths allowed) equal ``match``."""
-    for rec in _load(name):
-        if all(_get(rec, key) == value for key, value in match.items()):
-            return rec
-    raise AssertionError(f"{name}: no record with {match}")
-
-
-def _get(rec: dict[str, Any], dotted: str) -> object:
-    value: object = rec
-    for part in dotted.split("."):
-        value = value.get(part) if isinstance(value, dict) else None
-    return value
-
-
 def titulaire(name: str, record_id: str, **match: object) -> dict[str, Any]:
     """A titulaire of record ``record_id`` matching ``match`` (ids are reused: every record is searched)."""
-    for rec in _load(name):
+    for rec in load_records(name):
         if rec.get("id") != record_id:
             continue
         for party in rec.get("titulaires") or []:

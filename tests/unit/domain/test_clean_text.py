@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import functools
-import json
 import re
-from pathlib import Path
-from typing import Any
 
 import pytest
 from hypothesis import given
@@ -14,36 +10,12 @@ from hypothesis import strategies as st
 
 from spaser.domain.cleaned import Cleaned
 from spaser.domain.text import clean_key, clean_text
+from tests.real_records import field_value, real_record
 
-REAL = Path(__file__).resolve().parents[3] / ".." / "shared" / "data" / "decp" / "real"
 CROIX = "v2019/marches-securises_ville-de-croix_2019-2021.json"
 AIFE = "v2019/data.gouv.fr_aife_2019-04-04.json"
 SEMI_2022 = "fixtures_semi_synthetic/decp-processing_decp_test_2022.json"
 MEGALIS = "v2024/megalis-bretagne_decp-59920013600241-2024-07-09-01.json"
-
-
-@functools.cache
-def _load(name: str) -> list[dict[str, Any]]:
-    path = REAL / name
-    if not path.is_file():
-        pytest.skip(f"real DECP data absent ({path}): clone the shared data beside the repository")
-    marches = json.loads(path.read_text(encoding="utf-8-sig"))["marches"]
-    return [r for v in marches.values() for r in v] if isinstance(marches, dict) else list(marches)
-
-
-def real_record(name: str, **match: object) -> dict[str, Any]:
-    """The first record of ``name`` whose fields (dotted paths allowed) equal ``match``."""
-    for rec in _load(name):
-        if all(_get(rec, key) == value for key, value in match.items()):
-            return rec
-    raise AssertionError(f"{name}: no record with {match}")
-
-
-def _get(rec: dict[str, Any], dotted: str) -> object:
-    value: object = rec
-    for part in dotted.split("."):
-        value = value.get(part) if isinstance(value, dict) else None
-    return value
 
 
 # --- rules tied to real records -------------------------------------------------------------------
@@ -67,7 +39,7 @@ def test_replacement_characters_are_kept_and_flagged() -> None:
     ],
 )
 def test_windows_1252_control_characters_are_repaired(record_id: str, path: str, fragment: str) -> None:
-    raw = _get(real_record(AIFE, id=record_id), path)
+    raw = field_value(real_record(AIFE, id=record_id), path)
     value, flags = clean_text(raw, "f")
     assert value is not None and fragment in value
     assert "f:cp1252" in flags
