@@ -28,7 +28,8 @@ import msgspec
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from spaser.decp.fast2022 import normalise_fast, simple_rows
+from spaser.decp.fast2022 import normalise_fast
+from spaser.decp.fast_rows import simple_rows
 from spaser.decp.json_scan import RAW_LIST, RawRegion
 from spaser.decp.normalise import Normalised, RecordContext, Rejected, normalise
 from spaser.warehouse.schema import TABLES, arrow_schema, column_names

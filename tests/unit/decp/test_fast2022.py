@@ -13,7 +13,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from spaser.decp.fast2022 import normalise_fast, simple_rows
+from spaser.decp.fast2022 import normalise_fast
+from spaser.decp.fast_rows import simple_rows
 from spaser.decp.normalise import Normalised, RecordContext, normalise
 from spaser.warehouse.schema import column_names
 from tests.conftest import DECP, ROOT, TODAY
