@@ -44,8 +44,9 @@ app = typer.Typer(
 export_app = typer.Typer(help="Export the warehouse: regulatory DECP JSON, Parquet or CSV.", no_args_is_help=True)
 app.add_typer(export_app, name="export")
 
-err = Console(stderr=True, soft_wrap=True)
-out = Console(soft_wrap=True)
+# Wide enough for file names and messages when the output is a file or a pipe (rich assumes 80 columns).
+err = Console(stderr=True, soft_wrap=True, width=None if sys.stderr.isatty() else 160)
+out = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 160)
 
 
 class _State:

@@ -33,3 +33,34 @@ def test_two_workers_equal_inline(tmp_path: Path) -> None:
         con.close()
     assert results[0] == results[1]
     assert len(results[0]["contracts"]) > 8000
+
+
+class RecordingProgress:
+    def __init__(self) -> None:
+        self.total = 0
+        self.size = 0
+        self.records = 0
+        self.files: list[str] = []
+
+    def start(self, total_bytes: int, files: int) -> None:
+        self.total = total_bytes
+
+    def file(self, path: str) -> None:
+        self.files.append(path)
+
+    def advance(self, size: int, records: int) -> None:
+        self.size += size
+        self.records += records
+
+    def stop(self) -> None: ...
+
+
+@pytest.mark.parametrize("workers", [-1, 2])
+def test_progress_reaches_the_end(workers: int, tmp_path: Path) -> None:
+    """The progress bar advances by the bytes and records of every batch, with or without workers."""
+    progress = RecordingProgress()
+    settings = Settings(data_dir=tmp_path / "d", ingest_workers=workers, ingest_batch_records=500)
+    report = ingest([REAL / "v2019"], settings, progress=progress, today=TODAY)
+    assert progress.records == report.records_read > 9000
+    assert progress.size == progress.total > 8_000_000
+    assert len(progress.files) == 3

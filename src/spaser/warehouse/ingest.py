@@ -72,8 +72,9 @@ def _now() -> str:
 class _Dispatcher:
     """Sends batches to worker processes (or runs them inline) and gathers the results."""
 
-    def __init__(self, workers: int, staging: Path, today: dt.date, aberrant: float) -> None:
+    def __init__(self, workers: int, staging: Path, today: dt.date, aberrant: float, progress: Progress) -> None:
         self.workers = workers
+        self.progress = progress
         self.results: list[BatchResult] = []
         self.staged: dict[str, list[str]] = {}
         self.today = today
@@ -97,6 +98,7 @@ class _Dispatcher:
         if self.inline_writer is not None:
             result = process_batch(batch, self.inline_writer, self.today, self.aberrant)
             self.results.append(result)
+            self.progress.advance(result.size_bytes, result.records)
             return [result]
         fresh: list[BatchResult] = []
         while True:
@@ -118,6 +120,7 @@ class _Dispatcher:
             if kind == "result":
                 self.results.append(message[1])
                 fresh.append(message[1])
+                self.progress.advance(message[1].size_bytes, message[1].records)
             elif kind == "done":
                 for table, path in message[2].items():
                     self.staged.setdefault(table, []).append(path)
@@ -233,7 +236,7 @@ def ingest(paths: Sequence[Path], settings: Settings, source: str | None = None,
         staging.mkdir(parents=True)
         gc_was_enabled = gc.isenabled()
         gc.disable()
-        dispatcher = _Dispatcher(workers, staging, today, settings.montant_aberrant)
+        dispatcher = _Dispatcher(workers, staging, today, settings.montant_aberrant, progress)
         try:
             to_read = _select_inputs(entries, known, report)
             total = sum(s.size for s, _ in to_read)
@@ -244,8 +247,7 @@ def ingest(paths: Sequence[Path], settings: Settings, source: str | None = None,
                 for batch in _read_batches(input_file, file_report, settings.ingest_batch_records, file_no,
                                            name, progress):
                     file_report.records_read += batch.count
-                    for result in dispatcher.submit(batch):
-                        progress.advance(result.size_bytes, result.records)
+                    dispatcher.submit(batch)
             results, staged = dispatcher.finish()
         except BaseException:
             dispatcher.abort()
