@@ -112,6 +112,17 @@ class MarcheCore(StrictStruct):
     considerationsSociales: _Sociales
     considerationsEnvironnementales: _Environnementales
 
+    def enum_lists(self) -> tuple[list[str], list[str], list[str], list[str], list[str]] | None:
+        """techniques, modalités, types de prix, social and environmental considerations; ``None`` when one
+        repeats an item (the general path flags ``doublon``)."""
+        lists = (self.techniques.technique, self.modalitesExecution.modaliteExecution, self.typesPrix.typePrix,
+                 self.considerationsSociales.considerationSociale,
+                 self.considerationsEnvironnementales.considerationEnvironnementale)
+        for values in lists:
+            if len(values) > 1 and len(set(values)) != len(values):
+                return None
+        return lists
+
 
 class Marche2022(MarcheCore):
     """A marché record in the clean v2.0.3 shape (child lists are decoded generically)."""
@@ -136,12 +147,9 @@ def normalise_fast(raw: bytes, ctx: RecordContext) -> Normalised | None:
         m = decoder.decode(raw)
     except (msgspec.ValidationError, msgspec.DecodeError):
         return None
-    lists = (m.techniques.technique, m.modalitesExecution.modaliteExecution, m.typesPrix.typePrix,
-             m.considerationsSociales.considerationSociale,
-             m.considerationsEnvironnementales.considerationEnvironnementale)
-    for values in lists:
-        if len(values) > 1 and len(set(values)) != len(values):
-            return None  # duplicates are flagged by the general path
+    lists = m.enum_lists()
+    if lists is None:
+        return None
     c = Collector(False)
     buyer = clean_acheteur_id(m.acheteur.id)
     acheteur_id = c.take("acheteur_id", m.acheteur.id, buyer.value, buyer.flags)

@@ -205,12 +205,9 @@ def simple_rows(raw: bytes | msgspec.Raw, uid: str, index: int, source: tuple[st
         m = simple_decoder.decode(raw)
     except (msgspec.ValidationError, msgspec.DecodeError):
         return None
-    lists = (m.techniques.technique, m.modalitesExecution.modaliteExecution, m.typesPrix.typePrix,
-             m.considerationsSociales.considerationSociale,
-             m.considerationsEnvironnementales.considerationEnvironnementale)
-    for values in lists:
-        if len(values) > 1 and len(set(values)) != len(values):
-            return None
+    lists = m.enum_lists()
+    if lists is None:
+        return None
     buyer = clean_acheteur_id(m.acheteur.id)
     cid = clean_text(m.id, "id")
     objet = clean_text(m.objet, "objet")

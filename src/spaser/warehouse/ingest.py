@@ -79,6 +79,7 @@ class _Dispatcher:
         self.staged: dict[str, list[str]] = {}
         self.today = today
         self.aberrant = aberrant
+        self.done = 0  # workers that have sent their staged files
         if workers == 0:
             self.inline_writer: StagingWriter | None = StagingWriter(staging, 0)
             return
@@ -94,43 +95,39 @@ class _Dispatcher:
         for process in self.processes:
             process.start()
 
-    def submit(self, batch: Batch) -> list[BatchResult]:
+    def submit(self, batch: Batch) -> None:
         if self.inline_writer is not None:
-            result = process_batch(batch, self.inline_writer, self.today, self.aberrant)
-            self.results.append(result)
-            self.progress.advance(result.size_bytes, result.records)
-            return [result]
-        fresh: list[BatchResult] = []
+            self._record(process_batch(batch, self.inline_writer, self.today, self.aberrant))
+            return
         while True:
-            fresh.extend(self._drain(block=False))
+            while self._receive(block=False):
+                pass
             try:
                 self.in_queue.put(batch, timeout=0.5)
-                return fresh
+                return
             except queue.Full:
                 self._check_alive()
 
-    def _drain(self, block: bool) -> list[BatchResult]:
-        fresh: list[BatchResult] = []
-        while True:
-            try:
-                message = self.out_queue.get(timeout=0.5) if block else self.out_queue.get_nowait()
-            except queue.Empty:
-                return fresh
-            kind = message[0]
-            if kind == "result":
-                self.results.append(message[1])
-                fresh.append(message[1])
-                self.progress.advance(message[1].size_bytes, message[1].records)
-            elif kind == "done":
-                for table, path in message[2].items():
-                    self.staged.setdefault(table, []).append(path)
-                self._done += 1
-            else:
-                raise RuntimeError(f"ingestion worker {message[1]} failed: {message[2]}")
-            if block:
-                return fresh
+    def _record(self, result: BatchResult) -> None:
+        self.results.append(result)
+        self.progress.advance(result.size_bytes, result.records)
 
-    _done = 0
+    def _receive(self, block: bool) -> bool:
+        """Handle one message from the workers; False when there was none (within 0.5 s if ``block``)."""
+        try:
+            message = self.out_queue.get(timeout=0.5) if block else self.out_queue.get_nowait()
+        except queue.Empty:
+            return False
+        kind = message[0]
+        if kind == "result":
+            self._record(message[1])
+        elif kind == "done":
+            for table, path in message[2].items():
+                self.staged.setdefault(table, []).append(path)
+            self.done += 1
+        else:
+            raise RuntimeError(f"ingestion worker {message[1]} failed: {message[2]}")
+        return True
 
     def _check_alive(self) -> None:
         dead = [p for p in self.processes if not p.is_alive() and p.exitcode not in (0, None)]
@@ -144,8 +141,8 @@ class _Dispatcher:
             return self.results, self.staged
         for _ in self.processes:
             self.in_queue.put(None)
-        while self._done < len(self.processes):
-            if not self._drain(block=True):
+        while self.done < len(self.processes):
+            if not self._receive(block=True):
                 self._check_alive()
         for process in self.processes:
             process.join()
@@ -158,7 +155,7 @@ class _Dispatcher:
 
 
 def _read_batches(source: InputFile, report: FileReport, batch_records: int, file_no: int,
-                  source_name: str, progress: Progress) -> Iterator[Batch]:
+                  source_name: str) -> Iterator[Batch]:
     """Cut a file into batches of records; a read error ends the file with its position recorded."""
     raw_stream = source.open()
     stream = _CountingReader(raw_stream)
@@ -244,8 +241,7 @@ def ingest(paths: Sequence[Path], settings: Settings, source: str | None = None,
             for file_no, (input_file, file_report) in enumerate(to_read):
                 progress.file(input_file.path)
                 name = source or Path(input_file.path.split("!")[0]).name
-                for batch in _read_batches(input_file, file_report, settings.ingest_batch_records, file_no,
-                                           name, progress):
+                for batch in _read_batches(input_file, file_report, settings.ingest_batch_records, file_no, name):
                     file_report.records_read += batch.count
                     dispatcher.submit(batch)
             results, staged = dispatcher.finish()

@@ -20,9 +20,6 @@ FLT = pa.float64()
 BOOL = pa.bool_()
 DATE = pa.date32()
 
-#: Version columns common to every table row that comes from a record.
-RECORD_REF = [("record_uid", STR)]
-
 RECORDS: list[tuple[str, pa.DataType]] = [
     ("record_uid", STR),  # "<sha256 of the file, 16 hex>:<index of the record in the file>"
     ("contract_key", STR),  # deduplication key, see warehouse/dedupe.py
