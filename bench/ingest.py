@@ -33,7 +33,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -245,6 +245,21 @@ def measure(label: str, cmd: list[str], timeout: float, cwd: Path = REPO) -> Mea
     return m
 
 
+def measure_median(label: str, make_cmd: Callable[[int], list[str]], timeout: float, repeat: int) -> Measure:
+    """Run a step ``repeat`` times; the median run by wall time, with every run's time in its note and the
+    worst peak RSS of all runs."""
+    runs = [measure(label, make_cmd(i), timeout) for i in range(max(1, repeat))]
+    ok = sorted((m for m in runs if m.ok), key=lambda m: m.wall_s)
+    if not ok:
+        return runs[0]
+    median = ok[(len(ok) - 1) // 2]
+    median.peak_rss_poll = max(m.peak_rss_poll for m in ok)
+    median.maxrss_wait4 = max(m.maxrss_wait4 for m in ok)
+    if len(runs) > 1:
+        median.note = f"median of {len(runs)} runs ({', '.join(f'{m.wall_s:.1f}' for m in runs)} s)"
+    return median
+
+
 # --------------------------------------------------------------------------------------------------
 # Machine
 
@@ -398,7 +413,8 @@ def run(args: argparse.Namespace) -> int:
             print(f"  json.load skipped: ~{_mb(size * JSON_MEMORY_FACTOR)} MB would not fit in RAM")
         else:
             announce("baseline 1: json.load")
-            json_load = measure("baseline 1: json.load", [*me, "--step", "json_load", str(path)], timeout)
+            json_load = measure_median("baseline 1: json.load", lambda _: [*me, "--step", "json_load", str(path)],
+                                       timeout, args.repeat)
             steps.append(json_load)
         subset_n = args.pandas_subset
         if size * PANDAS_MEMORY_FACTOR > PANDAS_RAM_SHARE * ram and subset_n < n_records:
@@ -431,8 +447,15 @@ def run(args: argparse.Namespace) -> int:
     report_path: Path | None = None
     if not args.skip_spaser:
         OUT.mkdir(parents=True, exist_ok=True)
-        data_dir = Path(tempfile.mkdtemp(prefix="spaser-data-", dir=OUT))
-        report_path = data_dir.with_name(data_dir.name + ".report.json")
+        data_dirs: list[Path] = []
+
+        def spaser_cmd(_: int) -> list[str]:
+            """A fresh data folder per run: a second run in the same one would skip the file (idempotence)."""
+            run_dir = Path(tempfile.mkdtemp(prefix="spaser-data-", dir=OUT))
+            data_dirs.append(run_dir)
+            return [sys.executable, "-m", "spaser", "--data-dir", str(run_dir), "ingest", str(path), "--report-json",
+                    str(run_dir.with_name(run_dir.name + ".report.json"))]
+
         announce("spaser startup")
         startup = measure(
             "spaser startup (`-m spaser --help`, fixed cost)",
@@ -441,27 +464,22 @@ def run(args: argparse.Namespace) -> int:
         )
         if startup.ok:
             steps.append(startup)
-        announce("spaser ingest")
-        spaser_m = measure(
-            "spaser ingest",
-            [
-                sys.executable,
-                "-m",
-                "spaser",
-                "--data-dir",
-                str(data_dir),
-                "ingest",
-                str(path),
-                "--report-json",
-                str(report_path),
-            ],
-            timeout,
-        )
+        announce(f"spaser ingest ({args.repeat} run(s))")
+        spaser_m = measure_median("spaser ingest", spaser_cmd, timeout, args.repeat)
+        data_dir = Path(spaser_m.cmd[spaser_m.cmd.index("--data-dir") + 1])
+        report_path = data_dir.with_name(data_dir.name + ".report.json")
+        for other in data_dirs:
+            if other != data_dir and not args.keep:
+                shutil.rmtree(other, ignore_errors=True)
+                other.with_name(other.name + ".report.json").unlink(missing_ok=True)
         if report_path.exists():
             with contextlib.suppress(ValueError):
                 report = json.loads(report_path.read_text(encoding="utf-8"))
         if report and spaser_m.records is None:
             spaser_m.records = report.get("records_read")
+        if report and report.get("timings"):
+            steps_s = ", ".join(f"{k} {v:.1f}" for k, v in report["timings"].items())
+            spaser_m.note = "; ".join(filter(None, [spaser_m.note, f"steps (s): {steps_s}"]))
         if not spaser_m.ok:
             spaser_m.note = f"FAILED rc={spaser_m.rc}" + (" (timeout)" if spaser_m.timed_out else "")
         steps.append(spaser_m)
@@ -703,6 +721,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--step-timeout", type=float, default=1800.0, help="seconds per step (1800)")
     parser.add_argument("--write-results", action="store_true", help="append the results to bench/RESULTS.md")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="runs of json.load and of spaser; the median is reported (1)")
     parser.add_argument("--strict", action="store_true", help="exit 1 when a target or a check fails")
     return run(parser.parse_args(argv))
 
