@@ -23,7 +23,8 @@ class Settings(BaseSettings):
     )
     ingest_workers: int = Field(
         default=0,
-        description="Worker processes for ingestion; 0 means one per CPU core.",
+        description="Worker processes for ingestion; 0: one per CPU core (inline below 2 MB of input); "
+        "-1: always inline, in the calling process.",
     )
     ingest_batch_records: int = Field(
         default=4000,
