@@ -13,7 +13,7 @@ import gc
 import json
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -93,27 +93,23 @@ def _generate(output: Path, records: int, seed: int, indent: int, progress: Call
     tmp = output.with_name(output.name + ".part")
     written = 0
     with open(tmp, "wb", buffering=8 * 1024 * 1024) as f:
-        f.write(writer.header("marche"))
-        first = True
-        for chunk in gen.marche_chunks():
-            if not first:
-                f.write(b",\n")
-            f.write(writer.chunk(chunk))
-            first = False
-            written += len(chunk)
-            if progress:
-                progress(written, records)
-        if gen.n_conc:
-            f.write(writer.middle("contrat-concession"))
-            first = True
-            for chunk in gen.concession_chunks():
-                if not first:
+
+        def write_list(chunks: Iterable[list[Json]]) -> None:
+            """The records of one list, chunk after chunk, separated by ",\\n"."""
+            nonlocal written
+            for number, chunk in enumerate(chunks):
+                if number:
                     f.write(b",\n")
                 f.write(writer.chunk(chunk))
-                first = False
                 written += len(chunk)
                 if progress:
                     progress(written, records)
+
+        f.write(writer.header("marche"))
+        write_list(gen.marche_chunks())
+        if gen.n_conc:
+            f.write(writer.middle("contrat-concession"))
+            write_list(gen.concession_chunks())
         f.write(writer.footer())
     os.replace(tmp, output)
     truth = gen.truth.as_json(

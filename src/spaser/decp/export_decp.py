@@ -38,7 +38,8 @@ BATCH_ROWS = 2000
 #: Below this many contracts, checking records inline is faster than starting worker processes.
 INLINE_CONTRACTS = 20_000
 
-_CONTRACT_COLUMNS = (
+#: Columns of a contract that the record builders read.
+CONTRACT_COLUMNS = (
     "record_uid", "contract_key", "kind", "source_format", "id", "uid", "acheteur_id", "acheteur_nom", "nature",
     "objet", "code_cpv", "procedure", "techniques", "modalites_execution", "id_accord_cadre", "marche_innovant",
     "ccag", "offres_recues", "attribution_avance", "taux_avance", "type_groupement_operateurs",
@@ -83,7 +84,7 @@ def select_sql(where: str) -> str:
             f"{alias} AS (SELECT record_uid, list(struct_pack({struct}) ORDER BY {order}) AS {alias} "
             f"FROM {table} WHERE record_uid IN (SELECT record_uid FROM chosen) GROUP BY record_uid)")
         joins.append(f"LEFT JOIN {alias} ON {alias}.record_uid = c.record_uid")
-    columns = ", ".join(f"c.{col}" for col in _CONTRACT_COLUMNS)
+    columns = ", ".join(f"c.{col}" for col in CONTRACT_COLUMNS)
     aliases = ", ".join(f"{alias}.{alias}" for alias, *_ in _CHILDREN)
     return (f"WITH chosen AS (SELECT record_uid FROM contracts c WHERE {where}), " + ", ".join(children)
             + f" SELECT {columns}, {aliases} FROM contracts c " + " ".join(joins)

@@ -170,16 +170,8 @@ def normalise_fast(raw: bytes, ctx: RecordContext) -> Normalised | None:
     notified = clean_date(m.dateNotification, "dateNotification", ctx.today)
     published = clean_date(m.datePublicationDonnees, "datePublicationDonnees", ctx.today)
     amount = clean_montant(m.montant, "montant", ctx.aberrant)
-    row: dict[str, Any] = {
-        "record_uid": ctx.record_uid,
-        "kind": "marche",
-        "source_format": "hybrid" if hybrid else "2022",
-        "source_name": ctx.source_name,
-        "source_path": ctx.source_path,
-        "source_sha256": ctx.source_sha256,
-        "record_index": ctx.record_index,
-        "id": contract_id,
-        "acheteur_id": acheteur_id,
+    row = ctx.row_head("marche", "hybrid" if hybrid else "2022", contract_id, acheteur_id)
+    row.update({
         "nature": m.nature,
         "objet": c.take("objet", m.objet, objet.value, objet.flags),
         "procedure": m.procedure,
@@ -204,7 +196,7 @@ def normalise_fast(raw: bytes, ctx: RecordContext) -> Normalised | None:
         "date_publication_donnees": c.take("date_publication_donnees", m.datePublicationDonnees,
                                            published.value, published.flags),
         "montant_initial": c.take("montant_initial", m.montant, amount.value, amount.flags),
-    }
+    })
     if m.idAccordCadre is not UNSET:
         accord = clean_text(m.idAccordCadre, "idAccordCadre")
         row["id_accord_cadre"] = c.take("id_accord_cadre", m.idAccordCadre, accord.value, accord.flags)

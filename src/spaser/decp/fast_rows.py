@@ -23,6 +23,7 @@ from spaser.domain.duree import clean_duree_mois
 from spaser.domain.montant import clean_montant
 from spaser.domain.siret import clean_acheteur_id, clean_identifiant
 from spaser.domain.text import clean_text
+from spaser.warehouse.schema import column_names
 
 TypeIdentifiant = Literal[enums.TYPE_IDENTIFIANT_2022]  # type: ignore[valid-type]
 
@@ -88,11 +89,19 @@ simple_decoder = msgspec.json.Decoder(SimpleMarche)
 _COMPLETE = len(COMPLETENESS_FIELDS)  # every completeness field is filled in a simple record
 
 
+_FLAGS = column_names("records").index("quality_flags")
+
+
 class SimpleRows(NamedTuple):
     record: tuple[Any, ...]
     titulaires: list[tuple[Any, ...]]
     modifications: list[tuple[Any, ...]]
     actes: list[tuple[Any, ...]]
+
+    @property
+    def quality_flags(self) -> list[str]:
+        flags: list[str] = self.record[_FLAGS]
+        return flags
 
 
 class _Notes:
@@ -142,18 +151,10 @@ def _modifications(m: SimpleMarche, uid: str, today: Any, aberrant: float, titul
     ordered = sorted(enumerate(m.modifications), key=lambda pair: (pair[1].modification.id, pair[0]))
     for rank, (_, wrapper) in enumerate(ordered, start=1):
         mod = wrapper.modification
-        amount = None
-        if mod.montant is not UNSET:
-            cleaned_amount = clean_montant(mod.montant, "modification.montant", aberrant)
-            if cleaned_amount.flags:
-                return None
-            amount = cleaned_amount.value
-        duree = None
-        if mod.dureeMois is not UNSET:
-            cleaned_duree = clean_duree_mois(mod.dureeMois, "modification.dureeMois")
-            if cleaned_duree.flags:
-                return None
-            duree = cleaned_duree.value
+        amount = None if mod.montant is UNSET else clean_montant(mod.montant, "modification.montant", aberrant)
+        duree = None if mod.dureeMois is UNSET else clean_duree_mois(mod.dureeMois, "modification.dureeMois")
+        if (amount is not None and amount.flags) or (duree is not None and duree.flags):
+            return None
         notified = clean_date(mod.dateNotificationModification, "modification.dateNotificationModification", today)
         published = clean_date(mod.datePublicationDonneesModification,
                                "modification.datePublicationDonneesModification", today)
@@ -168,7 +169,9 @@ def _modifications(m: SimpleMarche, uid: str, today: Any, aberrant: float, titul
             if _parties(mod.titulaires, uid, rank, None, titulaires) is None:
                 return None
             n_parties = len(mod.titulaires)
-        rows.append((uid, rank, str(mod.id), None, notified.value, published.value, duree, amount, n_parties, None))
+        rows.append((uid, rank, str(mod.id), None, notified.value, published.value,
+                     None if duree is None else duree.value, None if amount is None else amount.value, n_parties,
+                     None))
     return rows
 
 
@@ -227,12 +230,10 @@ def simple_rows(raw: bytes | msgspec.Raw, uid: str, index: int, source: tuple[st
     taux = None if m.tauxAvance is UNSET else float(m.tauxAvance)
     if taux == 0 and m.attributionAvance:
         notes.flags.append("tauxAvance:zero_inconnu")  # 2022 format: 0 with an advance means "rate unknown"
-    accord = None
-    if m.idAccordCadre is not UNSET:
-        cleaned_accord = clean_text(m.idAccordCadre, "idAccordCadre")
-        if cleaned_accord.flags:
-            return None
-        accord = cleaned_accord.value
+    accord = None if m.idAccordCadre is UNSET else clean_text(m.idAccordCadre, "idAccordCadre")
+    if accord is not None and accord.flags:
+        return None
+    accord_id = None if accord is None else accord.value
     acheteur_id = buyer.value
     titulaires: list[tuple[Any, ...]] = []
     ids = _parties(m.titulaires, uid, 0, acheteur_id, titulaires)
@@ -259,7 +260,7 @@ def simple_rows(raw: bytes | msgspec.Raw, uid: str, index: int, source: tuple[st
     name, path, sha = source
     record: tuple[Any, ...] = (
         uid, key, "marche", "2022", name, path, sha, index, cid.value, None, None, acheteur_id, None, m.nature,
-        objet.value, cpv.value, m.procedure, list(lists[0]), list(lists[1]), accord, m.marcheInnovant, m.ccag,
+        objet.value, cpv.value, m.procedure, list(lists[0]), list(lists[1]), accord_id, m.marcheInnovant, m.ccag,
         m.offresRecues, m.attributionAvance, taux, m.typeGroupementOperateurs, m.sousTraitanceDeclaree,
         lieu.value, m.lieuExecution.typeCode, None, duree.value, current_duree, notified.value,
         published.value, None, montant, current_montant, None, False, m.formePrix, list(lists[2]), origine_ue,

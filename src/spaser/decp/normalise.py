@@ -62,6 +62,15 @@ class RecordContext:
     today: dt.date = field(default_factory=dt.date.today)
     aberrant: float = 1e9
 
+    def row_head(self, kind: str, source_format: str, contract_id: str | None,
+                 acheteur_id: str | None) -> dict[str, Any]:
+        """The identity columns every path writes first."""
+        return {
+            "record_uid": self.record_uid, "kind": kind, "source_format": source_format,
+            "source_name": self.source_name, "source_path": self.source_path, "source_sha256": self.source_sha256,
+            "record_index": self.record_index, "id": contract_id, "acheteur_id": acheteur_id,
+        }
+
 
 @dataclass(slots=True)
 class Normalised:
@@ -189,17 +198,7 @@ def normalise(obj: object, ctx: RecordContext) -> Normalised | Rejected:
         # AIFE file: 7 records whose titulaire id is the buyer's own SIRET.
         c.flags.append(f"{party_key}:egal_acheteur")
 
-    row: dict[str, Any] = {
-        "record_uid": ctx.record_uid,
-        "kind": kind,
-        "source_format": source_format,
-        "source_name": ctx.source_name,
-        "source_path": ctx.source_path,
-        "source_sha256": ctx.source_sha256,
-        "record_index": ctx.record_index,
-        "id": contract_id,
-        "acheteur_id": acheteur_id,
-    }
+    row = ctx.row_head(kind, source_format, contract_id, acheteur_id)
     _text(row, c, rec, "uid", "uid")
     _text(row, c, rec, "uuid", "uuid")
     _text(row, c, buyer, "nom", "acheteur_nom")

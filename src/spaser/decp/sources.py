@@ -67,8 +67,8 @@ def _expand_file(path: Path, in_folder: bool) -> Iterator[InputFile | Unreadable
         return
     if magic.startswith(_ZIP):
         try:
-            archive = zipfile.ZipFile(path)
-            members = [m for m in archive.infolist() if not m.is_dir()]
+            with zipfile.ZipFile(path) as archive:
+                members = [m for m in archive.infolist() if not m.is_dir()]
         except (zipfile.BadZipFile, OSError) as exc:
             yield UnreadableFileError(str(path), f"invalid zip archive: {exc}")
             return

@@ -182,6 +182,7 @@ def process_batch(batch: Batch, writer: StagingWriter, today: dt.date, aberrant:
                 writer.rows["actes_sous_traitance"].extend(simple.actes)
                 result.normalised += 1
                 result.by_format["2022"] += 1
+                result.by_flag.update(simple.quality_flags)
                 continue
         outcome = normalise_item(item, uid, batch, today, aberrant)
         if isinstance(outcome, Normalised):

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from spaser.decp.export_decp import CONTRACT_COLUMNS
 from spaser.decp.export_decp_records import as_integer_id, as_number, build_2019, build_2022
 from spaser.decp.export_decp_schemas import (
     SCHEMAS_ENV,
@@ -21,16 +22,6 @@ from spaser.decp.export_decp_schemas import (
 from spaser.errors import ConfigurationError
 from tests.conftest import shared
 
-COLUMNS = (
-    "record_uid", "contract_key", "kind", "source_format", "id", "uid", "acheteur_id", "acheteur_nom", "nature",
-    "objet", "code_cpv", "procedure", "techniques", "modalites_execution", "id_accord_cadre", "marche_innovant",
-    "ccag", "offres_recues", "attribution_avance", "taux_avance", "type_groupement_operateurs",
-    "sous_traitance_declaree", "lieu_execution_code", "lieu_execution_type_code", "lieu_execution_nom",
-    "duree_mois_initiale", "date_notification", "date_publication_donnees", "date_debut_execution",
-    "montant_initial", "montant_subvention_publique", "forme_prix", "types_prix", "origine_ue",
-    "origine_france", "considerations_sociales", "considerations_environnementales",
-)
-
 
 def titulaire(rank: int, ident: str, modification_rank: int = 0, name: str | None = None) -> dict[str, Any]:
     return {"modification_rank": modification_rank, "rank": rank, "type_identifiant": "SIRET", "id": ident,
@@ -39,7 +30,7 @@ def titulaire(rank: int, ident: str, modification_rank: int = 0, name: str | Non
 
 def marche_2022(**values: Any) -> dict[str, Any]:
     """A complete, valid 2022 marché as the export query returns it (the official example's values)."""
-    row: dict[str, Any] = dict.fromkeys(COLUMNS)
+    row: dict[str, Any] = dict.fromkeys(CONTRACT_COLUMNS)
     row.update(
         record_uid="f:0", contract_key="k", kind="marche", source_format="2022", id="TEST2022",
         acheteur_id="21750001630066", nature="Marché", objet="envoi pour Json test 1", code_cpv="45000000",

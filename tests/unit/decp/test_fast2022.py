@@ -121,3 +121,21 @@ def test_any_clean_typed_record_agrees(generated: list[bytes], data: st.DataObje
                                                      record["acheteur"]["id"]]))
     assert_same(msgspec.json.encode(record))
 
+
+
+def test_flags_kept_by_the_tuple_path_reach_the_run_report(generated: list[bytes], tmp_path: Any) -> None:
+    """Regression: the tuple path keeps future dates with a flag; the report's by_flag must count them."""
+    from spaser.warehouse.staging import Batch, BatchItem, StagingWriter, process_batch
+
+    record = json.loads(generated[0])
+    record.pop("modifications", None)
+    record.pop("actesSousTraitance", None)
+    record.pop("modificationsActesSousTraitance", None)
+    record["datePublicationDonnees"] = "2031-01-01"
+    raw = json.dumps(record).encode()
+    assert simple_rows(raw, "abc:0", 0, ("s", "s.json", "abc"), TODAY, 1e9) is not None  # tuple path taken
+    writer = StagingWriter(tmp_path, 0)
+    result = process_batch(Batch(0, "s", "s.json", "ab" * 32, False, [BatchItem(0, "marche", raw)]), writer,
+                           TODAY, 1e9)
+    writer.close()
+    assert result.by_flag["datePublicationDonnees:future"] == 1
