@@ -97,7 +97,7 @@ class MarcheCore(StrictStruct):
     modalitesExecution: _Modalites
     marcheInnovant: bool
     ccag: Ccag
-    offresRecues: Annotated[int, msgspec.Meta(ge=1)]
+    offresRecues: Annotated[int, msgspec.Meta(ge=1, le=2**63 - 1)]  # beyond: the general path flags it
     attributionAvance: bool
     typeGroupementOperateurs: Groupement
     sousTraitanceDeclaree: bool

@@ -86,7 +86,7 @@ class SimpleMarche(MarcheCore):
 
 
 simple_decoder = msgspec.json.Decoder(SimpleMarche)
-_COMPLETE = len(COMPLETENESS_FIELDS)  # every completeness field is filled in a simple record
+COMPLETE = len(COMPLETENESS_FIELDS)  # every completeness field is filled in a simple record
 
 
 _FLAGS = column_names("records").index("quality_flags")
@@ -208,6 +208,12 @@ def simple_rows(raw: bytes | msgspec.Raw, uid: str, index: int, source: tuple[st
         m = simple_decoder.decode(raw)
     except (msgspec.ValidationError, msgspec.DecodeError):
         return None
+    return struct_rows(m, uid, index, source, today, aberrant)
+
+
+def struct_rows(m: SimpleMarche, uid: str, index: int, source: tuple[str, str, str], today: Any,
+                aberrant: float) -> SimpleRows | None:
+    """:func:`simple_rows` of an already decoded record."""
     lists = m.enum_lists()
     if lists is None:
         return None
@@ -264,7 +270,7 @@ def simple_rows(raw: bytes | msgspec.Raw, uid: str, index: int, source: tuple[st
         m.offresRecues, m.attributionAvance, taux, m.typeGroupementOperateurs, m.sousTraitanceDeclaree,
         lieu.value, m.lieuExecution.typeCode, None, duree.value, current_duree, notified.value,
         published.value, None, montant, current_montant, None, False, m.formePrix, list(lists[2]), origine_ue,
-        origine_france, list(lists[3]), list(lists[4]), n_titulaires, len(modifications), last_date, _COMPLETE,
+        origine_france, list(lists[3]), list(lists[4]), n_titulaires, len(modifications), last_date, COMPLETE,
         sorted(set(notes.flags)), json_text(notes.invalid) if notes.invalid else None, None,
     )
     return SimpleRows(record, titulaires, modifications, actes)

@@ -371,7 +371,7 @@ def _count(row: dict[str, Any], c: Collector, source: dict[str, Any], key: str, 
     number = _number(raw)
     flags: tuple[str, ...] = ()
     value: int | None
-    if number is None or number != number or number < 0 or number != int(number):
+    if number is None or number != number or number < 0 or number >= 2**63 or number != int(number):
         value, flags = None, (f"{key}:illisible",)
     else:
         value = int(number)

@@ -73,6 +73,20 @@ def clean_text(
     return Cleaned(text, tuple(flags))
 
 
+def plain_texts(values: list[str]) -> bool:
+    """True when every string takes :func:`clean_text`'s fast path (no ``max_length``), so is clean and kept
+    as is: a handful of C-level passes over the joined column instead of one call per value."""
+    if not values:
+        return True
+    if not all(values):
+        return False
+    whole = "".join(values)
+    if not whole.isprintable() or "\ufffd" in whole:
+        return False
+    spaced = "\x00".join(values)  # NUL is not printable, so it cannot come from the values checked above
+    return not (spaced[0] == " " or spaced[-1] == " " or "\x00 " in spaced or " \x00" in spaced)
+
+
 def clean_key(key: str) -> str:
     """A key without surrounding spaces or BOM: ``"nom "`` (Croix file, every lieuExecution) → ``"nom"``."""
     stripped = key.strip()

@@ -28,8 +28,9 @@ import msgspec
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from spaser.decp.columnar import ZERO_INCONNU, bulk_rows
 from spaser.decp.fast2022 import normalise_fast
-from spaser.decp.fast_rows import simple_rows
+from spaser.decp.fast_rows import SimpleMarche, simple_rows, struct_rows
 from spaser.decp.json_scan import RAW_LIST, RawRegion
 from spaser.decp.normalise import Normalised, RecordContext, Rejected, normalise
 from spaser.warehouse.schema import TABLES, arrow_schema, column_names
@@ -136,6 +137,21 @@ class StagingWriter:
     def add_one(self, table: str, row: dict[str, Any]) -> None:
         self.rows[table].append(tuple(map(row.get, self.names[table])))
 
+    def add_tables(self, tables: dict[str, pa.Table]) -> None:
+        """Write tables built column-wise (:mod:`spaser.decp.columnar`) straight to the table's file."""
+        for table, data in tables.items():
+            if data.num_rows:
+                self._writer(table).write_table(data)
+
+    def _writer(self, table: str) -> pq.ParquetWriter:
+        writer = self.writers.get(table)
+        if writer is None:
+            path = self.directory / f"{table}-{self.worker_no:03d}.parquet"
+            writer = pq.ParquetWriter(path, arrow_schema(table), compression="zstd")
+            self.writers[table] = writer
+            self.files[table] = str(path)
+        return writer
+
     def maybe_flush(self) -> None:
         if len(self.rows["records"]) + len(self.rows["quarantine"]) >= FLUSH_ROWS:
             self.flush()
@@ -150,13 +166,7 @@ class StagingWriter:
                 [pa.array(column, type=field.type) for column, field in zip(columns, schema, strict=True)],
                 schema=schema,
             )
-            writer = self.writers.get(table)
-            if writer is None:
-                path = self.directory / f"{table}-{self.worker_no:03d}.parquet"
-                writer = pq.ParquetWriter(path, schema, compression="zstd")
-                self.writers[table] = writer
-                self.files[table] = str(path)
-            writer.write_table(data)
+            self._writer(table).write_table(data)
             self.rows[table] = []
 
     def close(self) -> dict[str, str]:
@@ -170,41 +180,66 @@ def process_batch(batch: Batch, writer: StagingWriter, today: dt.date, aberrant:
     result = BatchResult(batch.file_no, size_bytes=batch.size_bytes)
     uid_prefix = batch.sha256[:16]
     source = (batch.source_name, batch.source_path, batch.sha256)
-    for item in batch.all_items():
-        result.records += 1
-        uid = f"{uid_prefix}:{item.index}"
-        if not item.decoded and item.reason is None and item.container != "contrat-concession":
-            simple = simple_rows(item.raw, uid, item.index, source, today, aberrant)
-            if simple is not None:  # the bulk: a clean record, straight to staging tuples
-                writer.rows["records"].append(simple.record)
-                writer.rows["titulaires"].extend(simple.titulaires)
-                writer.rows["modifications"].extend(simple.modifications)
-                writer.rows["actes_sous_traitance"].extend(simple.actes)
-                result.normalised += 1
-                result.by_format["2022"] += 1
-                result.by_flag.update(simple.quality_flags)
-                continue
-        outcome = normalise_item(item, uid, batch, today, aberrant)
-        if isinstance(outcome, Normalised):
-            _stage(writer, outcome)
-            result.normalised += 1
-            result.by_format[outcome.record["source_format"]] += 1
-            result.by_flag.update(outcome.record["quality_flags"])
-        else:
-            reasons = list(dict.fromkeys(outcome))
-            writer.add_one("quarantine", {
-                "record_uid": uid,
-                "source_name": batch.source_name,
-                "source_path": batch.source_path,
-                "source_sha256": batch.sha256,
-                "record_index": item.index,
-                "reasons": reasons,
-                "raw_text": _raw_text(item.raw),
-            })
-            result.quarantined += 1
-            result.by_reason[reasons[0].split(" (")[0]] += 1
+    region = batch.region
+    bulk_region = region is not None and region.container != "contrat-concession"
+    for item in batch.items if bulk_region else batch.all_items():
+        _process_item(item, None, batch, writer, result, uid_prefix, source, today, aberrant)
+    if region is not None and bulk_region:
+        # The bulk of a national file: clean records staged a column at a time, the others one by one.
+        raws = RAW_LIST.decode(region.data)
+        bulk = bulk_rows(raws, region.first_index, uid_prefix, source, today, aberrant)
+        writer.add_tables(bulk.tables)
+        result.records += bulk.staged
+        result.normalised += bulk.staged
+        result.by_format["2022"] += bulk.staged
+        if bulk.zero_inconnu:
+            result.by_flag[ZERO_INCONNU] += bulk.zero_inconnu
+        for pos, struct in bulk.rest:
+            item = BatchItem(region.first_index + pos, region.container, raws[pos])
+            _process_item(item, struct, batch, writer, result, uid_prefix, source, today, aberrant)
     writer.maybe_flush()
     return result
+
+
+def _process_item(item: BatchItem, struct: SimpleMarche | None, batch: Batch, writer: StagingWriter,
+                  result: BatchResult, uid_prefix: str, source: tuple[str, str, str], today: dt.date,
+                  aberrant: float) -> None:
+    """Stage one record: the tuple path when it is clean, else the general normaliser, else quarantine."""
+    result.records += 1
+    uid = f"{uid_prefix}:{item.index}"
+    if not item.decoded and item.reason is None and item.container != "contrat-concession":
+        if struct is not None:
+            simple = struct_rows(struct, uid, item.index, source, today, aberrant)
+        else:
+            simple = simple_rows(item.raw, uid, item.index, source, today, aberrant)
+        if simple is not None:  # a clean record, straight to staging tuples
+            writer.rows["records"].append(simple.record)
+            writer.rows["titulaires"].extend(simple.titulaires)
+            writer.rows["modifications"].extend(simple.modifications)
+            writer.rows["actes_sous_traitance"].extend(simple.actes)
+            result.normalised += 1
+            result.by_format["2022"] += 1
+            result.by_flag.update(simple.quality_flags)
+            return
+    outcome = normalise_item(item, uid, batch, today, aberrant)
+    if isinstance(outcome, Normalised):
+        _stage(writer, outcome)
+        result.normalised += 1
+        result.by_format[outcome.record["source_format"]] += 1
+        result.by_flag.update(outcome.record["quality_flags"])
+        return
+    reasons = list(dict.fromkeys(outcome))
+    writer.add_one("quarantine", {
+        "record_uid": uid,
+        "source_name": batch.source_name,
+        "source_path": batch.source_path,
+        "source_sha256": batch.sha256,
+        "record_index": item.index,
+        "reasons": reasons,
+        "raw_text": _raw_text(item.raw),
+    })
+    result.quarantined += 1
+    result.by_reason[reasons[0].split(" (")[0]] += 1
 
 
 def normalise_item(item: BatchItem, uid: str, batch: Batch, today: dt.date, aberrant: float) -> Normalised | list[str]:

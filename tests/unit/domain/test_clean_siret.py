@@ -243,3 +243,26 @@ def test_fast_check_agrees_with_stdnum(digits: str) -> None:
 
     _stdnum_valid.cache_clear()
     assert _stdnum_valid(digits) == stdnum_siret.is_valid(digits)
+
+
+ANY_ID = st.one_of(st.from_regex(r"\A[0-9]{14}\Z"), st.from_regex(r"\A356000000[0-9]{5}\Z"),
+                   st.sampled_from(["35600000000048", "00000000000000", "21536067800076", "552 045 999 00869",
+                                    "4418914050001٣", "4418914050001x", "1234567890123", "123456789012345"]))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(ANY_ID, max_size=40), st.booleans())
+def test_column_check_agrees_with_stdnum(values: list[str], all_fourteen: bool) -> None:
+    """``clean_siret_mask`` (a whole column at once) says "clean" exactly for valid 14-digit SIRET, and the scalar
+    rules keep those as they are, without a flag."""
+    from spaser.domain.siret import clean_siret_mask
+
+    if all_fourteen:  # also the branch where every value has 14 characters
+        values = [v for v in values if len(v) == 14]
+    mask = clean_siret_mask(values).tolist()
+    assert mask == [len(v) == 14 and v.isascii() and v.isdigit() and v.strip("0") != "" and stdnum_siret.is_valid(v)
+                    for v in values]
+    for v, clean in zip(values, mask, strict=True):
+        if clean:
+            assert clean_acheteur_id(v) == (v, ())
+            assert clean_identifiant("SIRET", v) == ("SIRET", v, (), True)

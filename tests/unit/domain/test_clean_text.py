@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from spaser.domain.cleaned import Cleaned
-from spaser.domain.text import clean_key, clean_text
+from spaser.domain.text import clean_key, clean_text, plain_texts
 from tests.real_records import field_value, real_record
 
 CROIX = "v2019/marches-securises_ville-de-croix_2019-2021.json"
@@ -137,3 +137,18 @@ def test_never_raises_and_output_is_clean_and_stable(raw: object, max_length: in
         again = clean_text(value, "f", max_length=max_length)
         assert again.value == value
         assert set(again.flags) <= {"f:encodage"}
+
+
+TEXTS = st.one_of(st.text(max_size=12), st.sampled_from([" a", "a ", "a b", "caf\ufffd", "x\u0007y", "\ufeffa",
+                                                          "\u00a0a", "Travaux\nde voirie", "ok"]))
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(TEXTS, max_size=8))
+def test_plain_texts_agrees_with_the_scalar_rule(values: list[str]) -> None:
+    """``plain_texts`` (a whole column at once) holds exactly when every value passes ``clean_text``'s fast
+    test, and then every value is clean and kept as is."""
+    fast = all(v.isprintable() and v and v[0] != " " and v[-1] != " " and "\ufffd" not in v for v in values)
+    assert plain_texts(values) == fast
+    if fast:
+        assert all(clean_text(v, "objet") == Cleaned(v, ()) for v in values)
