@@ -6,33 +6,21 @@ were ingested).
 
 from __future__ import annotations
 
-import contextlib
 import json
 import sys
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
-import duckdb
 import typer
-from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    DownloadColumn,
-    Progress,
-    ProgressColumn,
-    Task,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
 from rich.table import Table
-from rich.text import Text
 
 from spaser import __version__
+from spaser.cli_common import RichProgress, err, out, print_report, settings, state, user_errors, warehouse
+from spaser.cli_fetch import fetch_app
+from spaser.cli_quality import quality
+from spaser.cli_reference import reference_app
 from spaser.config import Settings
 from spaser.errors import SpaserError
-from spaser.warehouse.report import RunReport
 
 app = typer.Typer(
     name="spaser",
@@ -43,46 +31,9 @@ app = typer.Typer(
 )
 export_app = typer.Typer(help="Export the warehouse: regulatory DECP JSON, Parquet or CSV.", no_args_is_help=True)
 app.add_typer(export_app, name="export")
-
-# Wide enough for file names and messages when the output is a file or a pipe (rich assumes 80 columns).
-err = Console(stderr=True, soft_wrap=True, width=None if sys.stderr.isatty() else 160)
-out = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 160)
-
-
-class _State:
-    settings: Settings | None = None
-
-
-state = _State()
-
-
-@contextlib.contextmanager
-def user_errors() -> Iterator[None]:
-    """Print a domain error as one red line and exit with 1 (no traceback for the user's mistakes)."""
-    try:
-        yield
-    except SpaserError as exc:
-        err.print(f"[red]error:[/red] {exc.message}")
-        raise typer.Exit(1) from None
-
-
-@contextlib.contextmanager
-def warehouse() -> Iterator[duckdb.DuckDBPyConnection]:
-    """The published warehouse snapshot, read-only."""
-    from spaser.warehouse.snapshot import open_current
-
-    con = open_current(settings().warehouse_dir)
-    try:
-        yield con
-    finally:
-        con.close()
-
-
-def settings() -> Settings:
-    if state.settings is None:
-        state.settings = Settings()
-    return state.settings
-
+app.add_typer(reference_app, name="reference")
+app.add_typer(fetch_app, name="fetch")
+app.command("quality")(quality)
 
 @app.callback()
 def _root(
@@ -97,71 +48,6 @@ def _root(
         out.print(f"spaser {__version__}")
         raise typer.Exit()
     state.settings = Settings(data_dir=data_dir) if data_dir else Settings()
-
-
-class _RecordsRate(ProgressColumn):
-    def render(self, task: Task) -> Text:
-        elapsed = task.elapsed or 0.0
-        records = task.fields.get("records", 0)
-        rate = records / elapsed if elapsed > 0 else 0.0
-        return Text(f"{records:,} records  {rate:,.0f} rec/s".replace(",", " "), style="cyan")
-
-
-class RichProgress:
-    """Progress bar over the bytes to read, with records/s (shown on long inputs)."""
-
-    def __init__(self, console: Console) -> None:
-        self.bar = Progress(
-            TextColumn("[bold]{task.description}"), BarColumn(), DownloadColumn(), _RecordsRate(),
-            TimeElapsedColumn(), TimeRemainingColumn(), console=console, transient=False,
-        )
-        self.task: Any = None
-        self.records = 0
-
-    def start(self, total_bytes: int, files: int) -> None:
-        if files:
-            self.bar.start()
-            self.task = self.bar.add_task(f"ingesting {files} file(s)", total=total_bytes, records=0)
-
-    def file(self, path: str) -> None:
-        if self.task is not None:
-            self.bar.update(self.task, description=Path(path).name[:40])
-
-    def advance(self, size: int, records: int) -> None:
-        if self.task is not None:
-            self.records += records
-            self.bar.update(self.task, advance=size, records=self.records)
-
-    def stop(self) -> None:
-        if self.task is not None:
-            self.bar.update(self.task, description="done")
-            self.bar.stop()
-
-
-def print_report(report: RunReport, console: Console) -> None:
-    table = Table(title=f"Ingestion {report.run_id}", show_lines=False)
-    for column in ("file", "format", "status", "read", "loaded", "duplicates", "quarantined"):
-        table.add_column(column, justify="right" if column in ("read", "loaded", "duplicates", "quarantined")
-                         else "left")
-    for f in report.files:
-        table.add_row(Path(f.path).name, f.format, f.status, str(f.records_read), str(f.loaded), str(f.duplicates),
-                      str(f.quarantined))
-    table.add_section()
-    table.add_row("total", "", "", str(report.records_read), str(report.loaded), str(report.duplicates),
-                  str(report.quarantined), style="bold")
-    console.print(table)
-    if report.by_reason:
-        console.print("quarantine reasons: " + ", ".join(f"{k}: {v}" for k, v in report.by_reason.most_common(8)))
-    rate = f"{report.records_per_second:,.0f}".replace(",", " ")
-    console.print(f"{report.records_read} records in {report.duration_s:.1f} s ({rate} records/s), "
-                  f"{report.workers or 'no'} worker process(es); "
-                  + (f"snapshot published: {report.snapshot} ({report.contracts_total} contracts)"
-                     if report.snapshot_changed else "snapshot unchanged (nothing new to ingest)"))
-    for f in report.files:
-        if f.error:
-            colour = "yellow" if f.status == "skipped" else "red"
-            console.print(f"[{colour}]{f.status}:[/{colour}] {f.path}: {f.error}"
-                          + (f" at {f.position}" if f.position else ""))
 
 
 @app.command()

@@ -15,7 +15,7 @@ import queue
 import secrets
 import time
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -27,6 +27,8 @@ from spaser.decp.json_scan import JsonScanError, RawRegion, scan_json_batches
 from spaser.decp.sources import ByteStream, InputFile, expand, inspect
 from spaser.decp.xml_read import XmlReadError, read_xml
 from spaser.errors import NotDecpDocumentError, UnreadableFileError
+from spaser.reference.cog import refresh_lieux
+from spaser.reference.views import create_views
 from spaser.warehouse import dedupe, snapshot
 from spaser.warehouse.report import FileReport, RunReport
 from spaser.warehouse.staging import Batch, BatchItem, BatchResult, StagingWriter, process_batch, worker_main
@@ -213,9 +215,13 @@ def _read_batches(source: InputFile, report: FileReport, batch_records: int, fil
         yield make(items)
 
 
-def ingest(paths: Sequence[Path], settings: Settings, source: str | None = None,
+def ingest(paths: Sequence[Path], settings: Settings, source: str | Mapping[str, str] | None = None,
            progress: Progress | None = None, today: dt.date | None = None) -> RunReport:
-    """Ingest ``paths`` into a new snapshot of the warehouse under ``settings.data_dir``."""
+    """Ingest ``paths`` into a new snapshot of the warehouse under ``settings.data_dir``.
+
+    ``source`` is the source name recorded for the records: one name for every path, or a name per given path
+    (keyed by ``str(path)``, so one run can ingest several named sources); by default, each file's name.
+    """
     progress = progress or _NoProgress()
     today = today or dt.date.today()
     clock = time.perf_counter()
@@ -240,7 +246,7 @@ def ingest(paths: Sequence[Path], settings: Settings, source: str | None = None,
             progress.start(total, len(to_read))
             for file_no, (input_file, file_report) in enumerate(to_read):
                 progress.file(input_file.path)
-                name = source or Path(input_file.path.split("!")[0]).name
+                name = _source_name(source, input_file.path)
                 for batch in _read_batches(input_file, file_report, settings.ingest_batch_records, file_no, name):
                     file_report.records_read += batch.count
                     dispatcher.submit(batch)
@@ -265,6 +271,16 @@ def ingest(paths: Sequence[Path], settings: Settings, source: str | None = None,
     report.finished_at = _now()
     report.duration_s = round(time.perf_counter() - clock, 3)
     return report
+
+
+def _source_name(source: str | Mapping[str, str] | None, path: str) -> str:
+    """The source recorded for a file: the one name given, the name given for its input path, or its file name."""
+    top = path.split("!")[0]
+    if isinstance(source, str) and source:
+        return source
+    if isinstance(source, Mapping) and top in source:
+        return source[top]
+    return Path(top).name
 
 
 def _ingested_hashes(warehouse_dir: Path) -> set[str]:
@@ -352,6 +368,8 @@ def _build_and_publish(warehouse_dir: Path, run_id: str, staged: dict[str, list[
             file_report.duplicates = file_counts["duplicates"]
             file_report.format = file_report.describe_format(input_file.syntax)
         report.contracts_total = dedupe.rebuild_contracts(con)
+        refresh_lieux(con)
+        create_views(con)
         lap("deduplicate")
         snapshot.fault_point("after_dedupe")
         now = dt.datetime.now(dt.UTC).replace(tzinfo=None)

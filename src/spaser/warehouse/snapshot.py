@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import secrets
 import shutil
 import signal
 from collections.abc import Iterator
@@ -24,6 +25,7 @@ from pathlib import Path
 import duckdb
 
 from spaser.errors import InputError, NotFoundError
+from spaser.reference.tables import ensure_reference_tables
 from spaser.warehouse.schema import TABLES
 
 CURRENT = "current.duckdb"
@@ -72,6 +74,7 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     for table in TABLES:
         con.execute(table_ddl(table))
     con.execute(_EXTRA_DDL)
+    ensure_reference_tables(con)
 
 
 @contextlib.contextmanager
@@ -141,3 +144,26 @@ def open_current(warehouse_dir: Path) -> duckdb.DuckDBPyConnection:
     if not path.exists():
         raise NotFoundError(f"no warehouse snapshot in {warehouse_dir}: run `spaser ingest` first")
     return duckdb.connect(str(path), read_only=True)
+
+
+@contextlib.contextmanager
+def update(warehouse_dir: Path, memory_limit: str = "1GB") -> Iterator[duckdb.DuckDBPyConnection]:
+    """Change the warehouse through a new snapshot: a copy of the current one, written through the yielded
+    connection, then checkpointed and published atomically. An exception (or a kill) leaves the current
+    snapshot as it was; one writer at a time (the ingestion lock)."""
+    with ingest_lock(warehouse_dir):
+        run_id = secrets.token_hex(6)
+        building = start_build(warehouse_dir, run_id)
+        temp = warehouse_dir / f".staging-{run_id}"
+        con = duckdb.connect(str(building), config={"memory_limit": memory_limit, "temp_directory": str(temp)})
+        try:
+            yield con
+            con.execute("CHECKPOINT")
+        except BaseException:
+            con.close()
+            building.unlink(missing_ok=True)
+            shutil.rmtree(temp, ignore_errors=True)
+            raise
+        con.close()
+        shutil.rmtree(temp, ignore_errors=True)
+        publish(warehouse_dir, building)
