@@ -184,7 +184,8 @@ def test_titulaires_and_buyers_are_enriched_from_sirene(settings: Settings,
                            f"region_code FROM titulaires_enrichis WHERE id = '{titulaire}'")
     assert rows == [(titulaire[:9], "PME", True, "43.21A", "35238", "35", "53")]
     buyer = query(settings, f"SELECT DISTINCT acheteur_commune_code, acheteur_departement_code, acheteur_region_code,"
-                            f" acheteur_naf FROM contracts_enrichis WHERE acheteur_id = '{acheteur}'")
-    assert buyer == [("69123", "69", "84", "84.11Z")]
+                            f" acheteur_naf, acheteur_categorie_entreprise FROM contracts_enrichis "
+                            f"WHERE acheteur_id = '{acheteur}'")
+    assert buyer == [("69123", "69", "84", "84.11Z", None)]
     unknown = query(settings, f"SELECT count(*) FROM titulaires_enrichis WHERE id <> '{titulaire}' AND siret_trouve")
     assert unknown == [(0,)]

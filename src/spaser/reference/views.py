@@ -26,7 +26,9 @@ SELECT c.*,
        buyer_commune.departement_code AS acheteur_departement_code,
        buyer_commune.region_code AS acheteur_region_code,
        buyer.denomination AS acheteur_denomination_sirene,
-       buyer.naf AS acheteur_naf
+       coalesce(buyer_site.naf, buyer.naf) AS acheteur_naf,
+       buyer.categorie_entreprise AS acheteur_categorie_entreprise,
+       buyer.ess AS acheteur_ess
 FROM contracts c
 LEFT JOIN ref_cpv_divisions division ON division.division = left(c.code_cpv, 2)
 LEFT JOIN ref_cpv cpv ON cpv.code8 = c.code_cpv
