@@ -9,7 +9,7 @@ columns go to Arrow without a row ever being built.
 The rules are the same functions, so the values are the same; a record for which any rule raises a flag is
 handed back to the caller (with its decoded struct), which stages it through the tuple path or the general
 normaliser, so the bookkeeping of flags and invalid values stays in one place. So are records with
-modifications or sub-contracting acts, whose ordering rules live in :mod:`spaser.decp.fast_rows`.
+sub-contracting acts (4 % of a national file); modifications are staged here too (:mod:`columnar_mods`).
 ``tests/unit/decp/test_columnar.py`` checks the tables equal the tuple path's rows, record by record.
 """
 
@@ -23,6 +23,7 @@ import msgspec
 import numpy as np
 import pyarrow as pa
 
+from spaser.decp.columnar_mods import Modifications
 from spaser.decp.fast2022 import UNSET
 from spaser.decp.fast_rows import COMPLETE, SimpleMarche, simple_decoder
 from spaser.decp.normalise import contract_key
@@ -39,20 +40,22 @@ ZERO_INCONNU = "tauxAvance:zero_inconnu"  # the only flag a record staged here m
 _EPOCH = dt.date(1970, 1, 1).toordinal()
 _RECORDS = arrow_schema("records")
 _TITULAIRES = arrow_schema("titulaires")
+_MODIFICATIONS = arrow_schema("modifications")
 
 H = TypeVar("H", bound=Hashable)
 
 
 class Bulk(NamedTuple):
-    tables: dict[str, pa.Table]  # "records" and "titulaires"; absent when no record was staged here
+    tables: dict[str, pa.Table]  # "records", "titulaires", "modifications"; empty when no record was staged
     staged: int  # records staged in ``tables``
     zero_inconnu: int  # how many of them carry ZERO_INCONNU
     rest: list[tuple[int, SimpleMarche | None]]  # (position in the region, struct if it decoded), in order
 
 
-def bulk_rows(raws: Sequence[msgspec.Raw | bytes], first_index: int, uid_prefix: str,
+def bulk_rows(raws: Sequence[msgspec.Raw | bytes], record_indices: Sequence[int], uid_prefix: str,
               source: tuple[str, str, str], today: dt.date, aberrant: float) -> Bulk:
-    """Stage the clean records of ``raws`` (consecutive records of one file); hand the others back."""
+    """Stage the clean records of ``raws`` (records of one file, at ``record_indices`` in it); hand the others
+    back by position in ``raws``."""
     structs: list[SimpleMarche] = []
     positions: list[int] = []
     rest: list[tuple[int, SimpleMarche | None]] = []
@@ -63,7 +66,7 @@ def bulk_rows(raws: Sequence[msgspec.Raw | bytes], first_index: int, uid_prefix:
         except (msgspec.ValidationError, msgspec.DecodeError):
             rest.append((pos, None))
             continue
-        if m.modifications is UNSET and m.actesSousTraitance is UNSET:
+        if m.actesSousTraitance is UNSET:
             structs.append(m)
             positions.append(pos)
         else:
@@ -76,9 +79,10 @@ def bulk_rows(raws: Sequence[msgspec.Raw | bytes], first_index: int, uid_prefix:
         rest.sort(key=lambda pair: pair[0])
     if not staged.count:
         return Bulk({}, 0, 0, rest)
-    indices = [first_index + positions[i] for i in np.flatnonzero(staged.keep)]
+    indices = [record_indices[positions[i]] for i in np.flatnonzero(staged.keep)]
     uids = [f"{uid_prefix}:{index}" for index in indices]
-    tables = {"records": staged.records(uids, indices, source), "titulaires": staged.titulaires(uids)}
+    tables = {"records": staged.records(uids, indices, source), "titulaires": staged.titulaires(uids),
+              "modifications": staged.modifications_table(uids)}
     return Bulk(tables, staged.count, staged.zero_inconnu, rest)
 
 
@@ -151,6 +155,8 @@ class _Columns:
                     keep[i] = False
         parties = _Parties(structs, acheteurs)
         keep[parties.flagged_records] = False
+        modifications = Modifications(structs, today, aberrant)
+        keep[modifications.flagged_records] = False
 
         self.keep = keep
         self.count = int(keep.sum())
@@ -169,6 +175,7 @@ class _Columns:
         self.montants = montants[kept]
         self.enums = [pick(lists) for lists in enums]
         self.parties = parties.keep(keep)
+        self.modifications = modifications.keep(keep, self.durees, self.montants.tolist())
         taux = [None if m.tauxAvance is UNSET else float(m.tauxAvance) for m in self.structs]
         self.taux = taux
         self.zero_flags = [t == 0 and m.attributionAvance for t, m in zip(taux, self.structs, strict=True)]
@@ -184,7 +191,7 @@ class _Columns:
                                                         strict=True)
         ]
         name, path, sha = source
-        durees = pa.array(self.durees, type=pa.int64())
+        mods = self.modifications
         montants = pa.array(self.montants, type=pa.float64())
         columns: dict[str, Any] = {
             "record_uid": uids,
@@ -213,12 +220,12 @@ class _Columns:
             "sous_traitance_declaree": [m.sousTraitanceDeclaree for m in structs],
             "lieu_execution_code": self.lieux,
             "lieu_execution_type_code": [m.lieuExecution.typeCode for m in structs],
-            "duree_mois_initiale": durees,
-            "duree_mois": durees,
+            "duree_mois_initiale": self.durees,
+            "duree_mois": mods.duree_mois,
             "date_notification": _dates(self.notified),
             "date_publication_donnees": _dates(self.published),
             "montant_initial": montants,
-            "montant": montants,
+            "montant": mods.montant,
             "montant_suspect": pa.repeat(False, n),
             "forme_prix": [m.formePrix for m in structs],
             "types_prix": self.enums[2],
@@ -227,25 +234,44 @@ class _Columns:
             "considerations_sociales": self.enums[3],
             "considerations_environnementales": self.enums[4],
             "n_titulaires": self.parties.count_by_record,
-            "n_modifications": pa.repeat(0, n),
+            "n_modifications": mods.n_modifications,
+            "date_derniere_modification": mods.derniere,
             "completeness": pa.repeat(COMPLETE, n),
             "quality_flags": [[ZERO_INCONNU] if flagged else [] for flagged in self.zero_flags],
         }
         return _table(columns, _RECORDS, n)
 
     def titulaires(self, uids: list[str]) -> pa.Table:
+        """Initial titulaires, then those named by each modification (the tuple path's order)."""
         p = self.parties
-        n = len(p.ids)
+        rows = [(owner, 0, rank, ident) for owner, rank, ident in zip(p.owners, p.ranks, p.ids, strict=True)]
+        if self.modifications.party_rows:
+            rows = sorted(rows + self.modifications.party_rows, key=lambda row: (row[0], row[1], row[2]))
+        n = len(rows)
         columns: dict[str, Any] = {
-            "record_uid": [uids[i] for i in p.owners],
-            "modification_rank": pa.repeat(0, n),
-            "rank": p.ranks,
+            "record_uid": [uids[row[0]] for row in rows],
+            "modification_rank": [row[1] for row in rows],
+            "rank": [row[2] for row in rows],
             "role": pa.repeat("titulaire", n),
             "type_identifiant": pa.repeat("SIRET", n),
-            "id": p.ids,
+            "id": [row[3] for row in rows],
             "siret_valide": pa.repeat(True, n),
         }
         return _table(columns, _TITULAIRES, n)
+
+    def modifications_table(self, uids: list[str]) -> pa.Table:
+        rows = self.modifications.rows
+        columns: dict[str, Any] = {
+            "record_uid": [uids[row[0]] for row in rows],
+            "rank": [row[1] for row in rows],
+            "id": [row[2] for row in rows],
+            "date_notification_modification": [row[3] for row in rows],
+            "date_publication_donnees_modification": [row[4] for row in rows],
+            "duree_mois": [row[5] for row in rows],
+            "montant": [row[6] for row in rows],
+            "n_titulaires": [row[7] for row in rows],
+        }
+        return _table(columns, _MODIFICATIONS, len(rows))
 
 
 class _Parties:

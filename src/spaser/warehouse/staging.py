@@ -19,7 +19,7 @@ import queue
 import signal
 import sys
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -181,24 +181,39 @@ def process_batch(batch: Batch, writer: StagingWriter, today: dt.date, aberrant:
     uid_prefix = batch.sha256[:16]
     source = (batch.source_name, batch.source_path, batch.sha256)
     region = batch.region
-    bulk_region = region is not None and region.container != "contrat-concession"
-    for item in batch.items if bulk_region else batch.all_items():
+    items = batch.items
+    if region is not None and region.container == "contrat-concession":
+        items = list(batch.all_items())
+    elif region is not None:
+        raws: list[Any] = RAW_LIST.decode(region.data)
+        _stage_bulk(raws, range(region.first_index, region.first_index + len(raws)), region.container, batch,
+                    writer, result, source, today, aberrant)
+    # Records cut one by one (chunk edges, files whose separator was not learnt) take the same bulk path.
+    plain = [item for item in items if not item.decoded and item.reason is None and item.container == "marche"]
+    if len(plain) > 1:
+        _stage_bulk([item.raw for item in plain], [item.index for item in plain], "marche", batch, writer, result,
+                    source, today, aberrant)
+        items = [item for item in items if item.decoded or item.reason is not None or item.container != "marche"]
+    for item in items:
         _process_item(item, None, batch, writer, result, uid_prefix, source, today, aberrant)
-    if region is not None and bulk_region:
-        # The bulk of a national file: clean records staged a column at a time, the others one by one.
-        raws = RAW_LIST.decode(region.data)
-        bulk = bulk_rows(raws, region.first_index, uid_prefix, source, today, aberrant)
-        writer.add_tables(bulk.tables)
-        result.records += bulk.staged
-        result.normalised += bulk.staged
-        result.by_format["2022"] += bulk.staged
-        if bulk.zero_inconnu:
-            result.by_flag[ZERO_INCONNU] += bulk.zero_inconnu
-        for pos, struct in bulk.rest:
-            item = BatchItem(region.first_index + pos, region.container, raws[pos])
-            _process_item(item, struct, batch, writer, result, uid_prefix, source, today, aberrant)
     writer.maybe_flush()
     return result
+
+
+def _stage_bulk(raws: list[Any], indices: Sequence[int], container: str, batch: Batch, writer: StagingWriter,
+                result: BatchResult, source: tuple[str, str, str], today: dt.date, aberrant: float) -> None:
+    """The bulk of a national file: clean records staged a column at a time, the others one by one."""
+    uid_prefix = batch.sha256[:16]
+    bulk = bulk_rows(raws, indices, uid_prefix, source, today, aberrant)
+    writer.add_tables(bulk.tables)
+    result.records += bulk.staged
+    result.normalised += bulk.staged
+    result.by_format["2022"] += bulk.staged
+    if bulk.zero_inconnu:
+        result.by_flag[ZERO_INCONNU] += bulk.zero_inconnu
+    for pos, struct in bulk.rest:
+        item = BatchItem(indices[pos], container, raws[pos])
+        _process_item(item, struct, batch, writer, result, uid_prefix, source, today, aberrant)
 
 
 def _process_item(item: BatchItem, struct: SimpleMarche | None, batch: Batch, writer: StagingWriter,

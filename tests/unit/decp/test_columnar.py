@@ -33,7 +33,7 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, Any]]:
 def assert_same_as_tuple_path(records: list[Any], first_index: int = 100) -> int:
     """Stage ``records`` column-wise; every staged row equals the tuple path's; returns how many were staged."""
     raws = [msgspec.json.encode(r) for r in records]
-    bulk = bulk_rows(raws, first_index, "pfx", SOURCE, TODAY, 1e9)
+    bulk = bulk_rows(raws, range(first_index, first_index + len(raws)), "pfx", SOURCE, TODAY, 1e9)
     handed_back = [pos for pos, _ in bulk.rest]
     assert handed_back == sorted(handed_back)
     staged_positions = [pos for pos in range(len(raws)) if pos not in set(handed_back)]
@@ -43,33 +43,40 @@ def assert_same_as_tuple_path(records: list[Any], first_index: int = 100) -> int
         return 0
     staged_records = bulk.tables["records"].to_pylist()
     staged_titulaires = bulk.tables["titulaires"].to_pylist()
+    staged_modifications = bulk.tables["modifications"].to_pylist()
     assert [r["record_index"] for r in staged_records] == [first_index + pos for pos in staged_positions]
-    expected_titulaires = []
+    expected_titulaires: list[dict[str, Any]] = []
+    expected_modifications: list[dict[str, Any]] = []
     for pos, row in zip(staged_positions, staged_records, strict=True):
         uid = f"pfx:{first_index + pos}"
         simple = simple_rows(raws[pos], uid, first_index + pos, SOURCE, TODAY, 1e9)
         assert simple is not None, "a staged record must be one the tuple path accepts"
         assert row == dict(zip(column_names("records"), simple.record, strict=True))
-        assert not simple.modifications and not simple.actes
+        assert not simple.actes
         expected_titulaires += [dict(zip(column_names("titulaires"), t, strict=True)) for t in simple.titulaires]
+        expected_modifications += [dict(zip(column_names("modifications"), m, strict=True))
+                                   for m in simple.modifications]
     assert staged_titulaires == expected_titulaires
+    assert staged_modifications == expected_modifications
     assert bulk.zero_inconnu == sum(ZERO_INCONNU in r["quality_flags"] for r in staged_records)
     return bulk.staged
 
 
 def test_generated_records(generated: list[dict[str, Any]]) -> None:
-    plain = [r for r in generated if "modifications" not in r and "actesSousTraitance" not in r]
+    plain = [r for r in generated if "actesSousTraitance" not in r]
+    assert sum("modifications" in r for r in plain) > 100
     staged = assert_same_as_tuple_path(plain)
-    assert staged > 0.9 * len(plain)  # the clean bulk is staged column-wise
+    assert staged > 0.9 * len(plain)  # the clean bulk is staged column-wise, modifications included
 
 
-def test_records_with_modifications_are_handed_back(generated: list[dict[str, Any]]) -> None:
-    with_modifications = [r for r in generated if "modifications" in r][:50]
-    assert with_modifications
-    bulk = bulk_rows([msgspec.json.encode(r) for r in with_modifications], 0, "pfx", SOURCE, TODAY, 1e9)
+def test_records_with_acts_are_handed_back(generated: list[dict[str, Any]]) -> None:
+    with_acts = [r for r in generated if "actesSousTraitance" in r][:50]
+    assert with_acts
+    bulk = bulk_rows([msgspec.json.encode(r) for r in with_acts], range(len(with_acts)), "pfx", SOURCE, TODAY, 1e9)
     assert bulk.staged == 0
-    assert [pos for pos, struct in bulk.rest] == list(range(len(with_modifications)))
-    assert all(struct is not None for _, struct in bulk.rest)  # decoded once, reused by the tuple path
+    assert [pos for pos, struct in bulk.rest] == list(range(len(with_acts)))
+    # Decoded once and reused by the tuple path (records with modificationsActesSousTraitance do not decode).
+    assert any(struct is not None for _, struct in bulk.rest)
 
 
 def test_official_example() -> None:
@@ -77,6 +84,7 @@ def test_official_example() -> None:
     if not example.exists():
         pytest.skip("needs ../shared/data")
     records = json.loads(example.read_bytes())["marches"]["marche"]
+    assert assert_same_as_tuple_path(records) == 0  # a 15-digit SIRET in their modification: handed back
     for record in records:
         record.pop("modifications", None)
         record.pop("actesSousTraitance", None)
@@ -99,6 +107,16 @@ CHANGES = {
     "techniques": st.sampled_from([{"technique": ["Sans objet", "Sans objet"]},
                                    {"technique": ["Accord-cadre", "Catalogue électronique"]}]),
 }
+MODIFICATION_CHANGES = {
+    "montant": st.sampled_from([0, 12.5, 50_000_000, 999999999, -1]),
+    "dureeMois": st.sampled_from([0, 6, 360, -2]),
+    "dateNotificationModification": st.sampled_from(["2024-03-01", "2031-01-01", "2024-02-30"]),
+    "datePublicationDonneesModification": st.sampled_from(["2024-03-05", "5021-01-01"]),
+    "id": st.sampled_from([1, 2, 7]),
+    "titulaires": st.sampled_from([[{"titulaire": {"typeIdentifiant": "SIRET", "id": "55204599900869"}}],
+                                   [{"titulaire": {"typeIdentifiant": "SIRET", "id": "12345678901234"}}],
+                                   [{"titulaire": {"typeIdentifiant": "TVA", "id": "FR12345678901"}}]]),
+}
 TITULAIRE_IDS = st.sampled_from(["00000000000000", "12345678901234", "552 045 999 00869", "35600000000048",
                                  "35600000000063", "55204599900869"])
 
@@ -106,7 +124,7 @@ TITULAIRE_IDS = st.sampled_from(["00000000000000", "12345678901234", "552 045 99
 @settings(max_examples=150, deadline=None)
 @given(data=st.data())
 def test_mutated_batches_agree(generated: list[dict[str, Any]], data: st.DataObject) -> None:
-    plain = [r for r in generated if "modifications" not in r and "actesSousTraitance" not in r][:300]
+    plain = [r for r in generated if "actesSousTraitance" not in r][:300]
     picks = data.draw(st.lists(st.integers(0, len(plain) - 1), min_size=1, max_size=12))
     batch = [copy.deepcopy(plain[i]) for i in picks]
     for record in batch:
@@ -119,6 +137,15 @@ def test_mutated_batches_agree(generated: list[dict[str, Any]], data: st.DataObj
             titulaire["typeIdentifiant"] = data.draw(st.sampled_from(["SIRET", "SIRET", "TVA", "HORS-UE"]))
         if data.draw(st.booleans()):
             record["acheteur"] = {"id": data.draw(TITULAIRE_IDS)}
+        modifications = record.get("modifications")
+        if isinstance(modifications, list) and modifications and data.draw(st.booleans()):
+            modification = modifications[0]["modification"]
+            key = data.draw(st.sampled_from(sorted(MODIFICATION_CHANGES)))
+            modification[key] = data.draw(MODIFICATION_CHANGES[key])
+            if data.draw(st.booleans()):  # out of order: applied by id, not by position
+                earlier = copy.deepcopy(modifications[0])
+                earlier["modification"].update(id=0, montant=4321.0, dureeMois=9)
+                modifications.append(earlier)
     assert_same_as_tuple_path(batch, first_index=data.draw(st.integers(0, 10**6)))
 
 

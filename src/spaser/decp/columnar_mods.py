@@ -1,0 +1,114 @@
+"""The modifications of a column-wise batch (:mod:`spaser.decp.columnar`), flat, in the order they apply.
+
+Same rules as the tuple path (``_modifications`` in :mod:`spaser.decp.fast_rows`): modifications apply in the
+order of their ``id`` (then of their position), a record whose modification a rule flags is handed back, and the
+current duration and amount are those of the last modification that sets them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import numpy as np
+
+from spaser.decp.fast2022 import UNSET
+from spaser.decp.fast_rows import SimpleMarche
+from spaser.domain.dates import clean_date
+from spaser.domain.duree import clean_duree_mois
+from spaser.domain.montant import PLACEHOLDER_MIN, clean_montant
+from spaser.domain.siret import clean_siret_mask
+
+
+class Modifications:
+    def __init__(self, structs: list[SimpleMarche], today: dt.date, aberrant: float) -> None:
+        owners: list[int] = []
+        ranks: list[int] = []
+        mods: list[Any] = []
+        for j, m in enumerate(structs):
+            if m.modifications is UNSET:
+                continue
+            ordered = sorted(enumerate(m.modifications), key=lambda pair: (pair[1].modification.id, pair[0]))
+            for rank, (_, wrapper) in enumerate(ordered, start=1):
+                owners.append(j)
+                ranks.append(rank)
+                mods.append(wrapper.modification)
+        flagged: set[int] = set()
+        notified_days = self._dates(owners, [mod.dateNotificationModification for mod in mods],
+                                    "modification.dateNotificationModification", today, flagged)
+        published_days = self._dates(owners, [mod.datePublicationDonneesModification for mod in mods],
+                                     "modification.datePublicationDonneesModification", today, flagged)
+        durees = [None if mod.dureeMois is UNSET else mod.dureeMois for mod in mods]
+        for owner, duree in zip(owners, durees, strict=True):
+            if duree is not None and not (type(duree) is int and 0 < duree < 300) \
+                    and clean_duree_mois(duree, "modification.dureeMois").flags:
+                flagged.add(owner)
+        montants = [None if mod.montant is UNSET else float(mod.montant) for mod in mods]
+        limit = min(PLACEHOLDER_MIN, aberrant)
+        for owner, montant in zip(owners, montants, strict=True):
+            if montant is not None and not 0 < montant < limit \
+                    and clean_montant(montant, "modification.montant", aberrant).flags:
+                flagged.add(owner)
+        # Titulaires set by a modification: (record, modification rank, rank in the list, id).
+        parties: list[tuple[int, int, int, str]] = []
+        kinds: list[str] = []
+        for owner, rank, mod in zip(owners, ranks, mods, strict=True):
+            if mod.titulaires is not UNSET:
+                for position, wrapper in enumerate(mod.titulaires, start=1):
+                    parties.append((owner, rank, position, wrapper.titulaire.id))
+                    kinds.append(wrapper.titulaire.typeIdentifiant)
+        clean = clean_siret_mask([party[3] for party in parties])
+        for i in np.flatnonzero(~clean):
+            flagged.add(parties[i][0])
+        for party, kind in zip(parties, kinds, strict=True):
+            if kind != "SIRET":
+                flagged.add(party[0])
+        self.flagged_records = sorted(flagged)
+        self.owners, self.ranks, self.mods = owners, ranks, mods
+        self.notified = [notified_days.get(mod.dateNotificationModification) for mod in mods]
+        self.published = [published_days.get(mod.datePublicationDonneesModification) for mod in mods]
+        self.durees, self.montants = durees, montants
+        self.parties = parties
+
+    @staticmethod
+    def _dates(owners: list[int], values: list[str], field: str, today: dt.date, flagged: set[int]) -> dict[str, Any]:
+        days: dict[str, Any] = {}
+        bad: set[str] = set()
+        for value in set(values):
+            cleaned = clean_date(value, field, today)
+            if cleaned.flags:
+                bad.add(value)
+            else:
+                days[value] = cleaned.value
+        if bad:
+            flagged.update(owner for owner, value in zip(owners, values, strict=True) if value in bad)
+        return days
+
+    def keep(self, keep: np.ndarray, initial_durees: list[Any], initial_montants: list[float]) -> Modifications:
+        """Only the kept records' modifications, owners renumbered; the per-record current values."""
+        renumber = (np.cumsum(keep) - 1).tolist()
+        rows = [i for i, owner in enumerate(self.owners) if keep[owner]]
+        count = len(initial_durees)
+        self.n_modifications = [0] * count
+        self.duree_mois = list(initial_durees)
+        self.montant: list[float | None] = list(initial_montants)
+        self.derniere: list[Any] = [None] * count
+        for i in rows:
+            j = renumber[self.owners[i]]
+            self.n_modifications[j] += 1
+            if self.durees[i] is not None:
+                self.duree_mois[j] = self.durees[i]
+            if self.montants[i] is not None:
+                self.montant[j] = self.montants[i]
+            day = self.notified[i] or self.published[i]
+            if day is not None and (self.derniere[j] is None or day > self.derniere[j]):
+                self.derniere[j] = day
+        n_parties = [0] * len(self.owners)  # titulaires named by each modification
+        positions = {(owner, rank): i for i, (owner, rank) in enumerate(zip(self.owners, self.ranks, strict=True))}
+        for owner, rank, _, _ in self.parties:
+            n_parties[positions[(owner, rank)]] += 1
+        self.rows = [(renumber[self.owners[i]], self.ranks[i], str(self.mods[i].id), self.notified[i],
+                      self.published[i], self.durees[i], self.montants[i], n_parties[i]) for i in rows]
+        self.party_rows = [(renumber[owner], rank, position, ident) for owner, rank, position, ident in self.parties
+                           if keep[owner]]
+        return self
