@@ -52,8 +52,12 @@ def _root(
 
 @app.command()
 def ingest(
-    paths: Annotated[list[Path], typer.Argument(help="DECP files or folders (JSON, XML; .gz and .zip accepted).")],
+    paths: Annotated[list[Path], typer.Argument(
+        help="DECP files or folders (JSON, XML; .gz and .zip accepted; CSV and XLSX with --mapping).")],
     source: Annotated[str | None, typer.Option("--source", help="Source name recorded for these files.")] = None,
+    mapping: Annotated[str | None, typer.Option(
+        "--mapping", help="Column mapping for the CSV/XLSX files: a shipped name (decp-info, decp-augmente, "
+        "nice-atexo) or a .toml file (docs/tabular.md).")] = None,
     report_json: Annotated[Path | None, typer.Option("--report-json", help="Write the run report as JSON.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or table.")] = False,
 ) -> None:
@@ -62,7 +66,7 @@ def ingest(
 
     progress = None if quiet else RichProgress(err)
     with user_errors():
-        report = run_ingest(paths, settings(), source=source, progress=progress)
+        report = run_ingest(paths, settings(), source=source, progress=progress, mapping=mapping)
     if report_json is not None:
         report_json.parent.mkdir(parents=True, exist_ok=True)
         report_json.write_text(json.dumps(report.to_json(), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")

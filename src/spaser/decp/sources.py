@@ -1,9 +1,11 @@
 """Find the input files of an ingestion and open them, whatever their packaging.
 
 A directory ingests every file below it (sorted, hidden files skipped); ``.gz`` and ``.zip`` are
-recognised from their magic bytes, not their names; a zip contributes one input per member. The
-format (JSON or XML) is sniffed from the content. Each input is identified by the sha256 of the bytes
-that are parsed, so the same data compressed or not is the same input.
+recognised from their magic bytes, not their names; a zip contributes one input per member, except an
+XLSX workbook (a zip holding ``xl/workbook.xml``), which is one input. The format (JSON or XML) is sniffed
+from the content; a CSV has no magic bytes, so a text file is tabular by its name (``.csv``, ``.tsv``,
+``.tab``). Each input is identified by the sha256 of the bytes that are parsed, so the same data compressed
+or not is the same input.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ _GZIP = b"\x1f\x8b"
 _ZIP = b"PK\x03\x04"
 _BOM = b"\xef\xbb\xbf"
 _HASH_CHUNK = 4 * 1024 * 1024
+_TABULAR_SUFFIXES = (".csv", ".tsv", ".tab")
 
 
 class ByteStream(Protocol):
@@ -38,7 +41,7 @@ class InputFile:
     path: str  # as shown to the user; "archive.zip!member.json" for a zip member
     open: Callable[[], ByteStream]
     sha256: str = ""
-    syntax: str = ""  # "json" | "xml", sniffed
+    syntax: str = ""  # "json" | "xml" | "csv" | "xlsx", sniffed
     size: int = 0  # bytes to parse (decompressed)
     in_folder: bool = False  # found by walking a folder rather than named by the user
     disk_size: int = 0  # bytes on disk (compressed size for .gz): a cheap estimate before hashing
@@ -71,6 +74,13 @@ def _expand_file(path: Path, in_folder: bool) -> Iterator[InputFile | Unreadable
                 members = [m for m in archive.infolist() if not m.is_dir()]
         except (zipfile.BadZipFile, OSError) as exc:
             yield UnreadableFileError(str(path), f"invalid zip archive: {exc}")
+            return
+        if any(m.filename == "xl/workbook.xml" for m in members):  # an XLSX workbook is one input
+
+            def open_workbook() -> ByteStream:
+                return path.open("rb")
+
+            yield InputFile(str(path), open_workbook, syntax="xlsx", in_folder=in_folder, disk_size=_size(path))
             return
         for member in members:
             name = member.filename
@@ -116,11 +126,13 @@ def inspect(source: InputFile) -> InputFile:
         raise UnreadableFileError(source.path, f"cannot decompress or read: {exc}", f"byte {size}") from None
     source.sha256 = digest.hexdigest()
     source.size = size
-    source.syntax = sniff(source.path, head)
+    source.syntax = "xlsx" if source.syntax == "xlsx" else sniff(source.path, head)
     return source
 
 
 def sniff(path: str, head: bytes) -> str:
+    if head.startswith(_ZIP) and (b"xl/" in head or path.lower().endswith(".xlsx")):
+        return "xlsx"  # a workbook inside a zip or a .gz (a workbook named by the user is found by expand)
     if head.startswith(_BOM):
         head = head[3:]
     text = head.lstrip(b" \t\r\n")
@@ -137,6 +149,9 @@ def sniff(path: str, head: bytes) -> str:
     printable = sum(1 for b in head[:512] if 32 <= b < 127 or b in (9, 10, 13) or b >= 128)
     if printable < 0.9 * min(len(head), 512):
         raise UnreadableFileError(path, "binary content: not a JSON or XML file", "byte 0")
+    name = path.lower().removesuffix(".gz")
+    if name.endswith(_TABULAR_SUFFIXES):
+        return "csv"
     offset = len(head) - len(text)
     raise NotDecpDocumentError(path, f"not a JSON or XML document (starts with {text[:20]!r})", f"byte {offset}")
 

@@ -25,6 +25,9 @@ import msgspec
 from spaser.config import Settings
 from spaser.decp.json_scan import JsonScanError, RawRegion, scan_json_batches
 from spaser.decp.sources import ByteStream, InputFile, expand, inspect
+from spaser.decp.tabular_mapping import TabularMapping, load_mapping
+from spaser.decp.tabular_read import TabularReadError
+from spaser.decp.tabular_records import TABULAR_SYNTAXES, check_tabular, read_records
 from spaser.decp.xml_read import XmlReadError, read_xml
 from spaser.errors import NotDecpDocumentError, UnreadableFileError
 from spaser.reference.cog import refresh_lieux
@@ -157,7 +160,7 @@ class _Dispatcher:
 
 
 def _read_batches(source: InputFile, report: FileReport, batch_records: int, file_no: int,
-                  source_name: str) -> Iterator[Batch]:
+                  source_name: str, mapping: TabularMapping | None = None) -> Iterator[Batch]:
     """Cut a file into batches of records; a read error ends the file with its position recorded."""
     raw_stream = source.open()
     stream = _CountingReader(raw_stream)
@@ -173,7 +176,15 @@ def _read_batches(source: InputFile, report: FileReport, batch_records: int, fil
         return Batch(file_no, source_name, source.path, source.sha256, from_xml, batch_items, size)
 
     try:
-        if from_xml:
+        if source.syntax in TABULAR_SYNTAXES and mapping is not None:
+            # Rows (grouped per contract) become DECP-shaped dicts for the general normaliser, like XML.
+            for row in read_records(stream, source.syntax, source.path, mapping, stats):
+                items.append(BatchItem(row.index, row.container, row.raw, row.value, decoded=row.reason is None,
+                                       reason=row.reason))
+                if len(items) >= batch_records:
+                    yield make(items)
+                    items = []
+        elif from_xml:
             for xml_batch in read_xml(stream, stats):
                 for rec in xml_batch:
                     items.append(BatchItem(rec.index, rec.container, rec.raw, rec.value, decoded=True))
@@ -196,13 +207,13 @@ def _read_batches(source: InputFile, report: FileReport, batch_records: int, fil
                     if len(items) >= batch_records:
                         yield make(items)
                         items = []
-    except (JsonScanError, XmlReadError) as exc:
+    except (JsonScanError, XmlReadError, TabularReadError) as exc:
         report.status = "partial"
         report.error = exc.reason
         report.position = exc.position
         if exc.tail:
             next_index = exc.next_index
-            reason = "xml:tronque_ou_invalide" if from_xml else "json:tronque_ou_invalide"
+            reason = f"{source.syntax}:tronque_ou_invalide"  # json:, xml:, csv:
             items.append(BatchItem(next_index, "", exc.tail, reason=f"{reason} ({exc.reason})"))
     except (OSError, EOFError) as exc:
         report.status = "partial"
@@ -211,17 +222,22 @@ def _read_batches(source: InputFile, report: FileReport, batch_records: int, fil
     finally:
         raw_stream.close()
         report.control_characters_removed = stats.get("control_characters_removed", 0)
+        report.rows_read = stats.get("rows_read", 0)
     if items:
         yield make(items)
 
 
 def ingest(paths: Sequence[Path], settings: Settings, source: str | Mapping[str, str] | None = None,
-           progress: Progress | None = None, today: dt.date | None = None) -> RunReport:
+           progress: Progress | None = None, today: dt.date | None = None,
+           mapping: str | Path | TabularMapping | None = None) -> RunReport:
     """Ingest ``paths`` into a new snapshot of the warehouse under ``settings.data_dir``.
 
     ``source`` is the source name recorded for the records: one name for every path, or a name per given path
     (keyed by ``str(path)``, so one run can ingest several named sources); by default, each file's name.
+    ``mapping`` (a shipped mapping's name, a TOML file or a loaded mapping) reads the CSV and XLSX inputs
+    (docs/tabular.md); without it they are refused with the list of shipped mappings.
     """
+    tabular = load_mapping(mapping) if isinstance(mapping, (str, Path)) else mapping
     progress = progress or _NoProgress()
     today = today or dt.date.today()
     clock = time.perf_counter()
@@ -241,13 +257,14 @@ def ingest(paths: Sequence[Path], settings: Settings, source: str | Mapping[str,
         gc.disable()
         dispatcher = _Dispatcher(workers, staging, today, settings.montant_aberrant, progress)
         try:
-            to_read = _select_inputs(entries, known, report)
+            to_read = _select_inputs(entries, known, report, tabular)
             total = sum(s.size for s, _ in to_read)
             progress.start(total, len(to_read))
             for file_no, (input_file, file_report) in enumerate(to_read):
                 progress.file(input_file.path)
                 name = _source_name(source, input_file.path)
-                for batch in _read_batches(input_file, file_report, settings.ingest_batch_records, file_no, name):
+                for batch in _read_batches(input_file, file_report, settings.ingest_batch_records, file_no, name,
+                                           tabular):
                     file_report.records_read += batch.count
                     dispatcher.submit(batch)
             results, staged = dispatcher.finish()
@@ -262,7 +279,8 @@ def ingest(paths: Sequence[Path], settings: Settings, source: str | Mapping[str,
         snapshot.fault_point("after_staging")
         _apply_results(results, to_read, report)
         if to_read:
-            _build_and_publish(warehouse_dir, run_id, staged, to_read, report, settings.duckdb_memory_limit)
+            _build_and_publish(warehouse_dir, run_id, staged, to_read, report, settings.duckdb_memory_limit,
+                               tabular)
         else:
             current = snapshot.current_path(warehouse_dir)
             report.snapshot = str(current) if current.exists() else None
@@ -293,8 +311,8 @@ def _ingested_hashes(warehouse_dir: Path) -> set[str]:
         con.close()
 
 
-def _select_inputs(entries: list[InputFile | UnreadableFileError], known: set[str],
-                   report: RunReport) -> list[tuple[InputFile, FileReport]]:
+def _select_inputs(entries: list[InputFile | UnreadableFileError], known: set[str], report: RunReport,
+                   mapping: TabularMapping | None) -> list[tuple[InputFile, FileReport]]:
     selected: list[tuple[InputFile, FileReport]] = []
     seen: set[str] = set()
     for entry in entries:
@@ -305,6 +323,7 @@ def _select_inputs(entries: list[InputFile | UnreadableFileError], known: set[st
         file_report = FileReport(entry.path)
         try:
             inspect(entry)
+            check_tabular(entry, mapping)
         except UnreadableFileError as exc:
             skipped = isinstance(exc, NotDecpDocumentError) and entry.in_folder
             file_report.status = "skipped" if skipped else "unreadable"
@@ -341,7 +360,8 @@ def _apply_results(results: list[BatchResult], to_read: list[tuple[InputFile, Fi
 
 
 def _build_and_publish(warehouse_dir: Path, run_id: str, staged: dict[str, list[str]],
-                       to_read: list[tuple[InputFile, FileReport]], report: RunReport, memory_limit: str) -> None:
+                       to_read: list[tuple[InputFile, FileReport]], report: RunReport, memory_limit: str,
+                       mapping: TabularMapping | None) -> None:
     step = time.perf_counter()
 
     def lap(name: str) -> None:
@@ -366,7 +386,10 @@ def _build_and_publish(warehouse_dir: Path, run_id: str, staged: dict[str, list[
             file_counts = counts.get(input_file.sha256, Counter())
             file_report.loaded = file_counts["loaded"]
             file_report.duplicates = file_counts["duplicates"]
-            file_report.format = file_report.describe_format(input_file.syntax)
+            if input_file.syntax in TABULAR_SYNTAXES and mapping is not None:
+                file_report.format = f"{input_file.syntax}:{mapping.name}"  # e.g. "csv:decp-info"
+            else:
+                file_report.format = file_report.describe_format(input_file.syntax)
         report.contracts_total = dedupe.rebuild_contracts(con)
         refresh_lieux(con)
         create_views(con)

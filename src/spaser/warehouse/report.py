@@ -15,7 +15,7 @@ from typing import Any
 class FileReport:
     path: str
     sha256: str = ""
-    format: str = ""  # e.g. "json-2022", "xml-2019", "json-2019+hybrid"
+    format: str = ""  # e.g. "json-2022", "xml-2019", "json-2019+hybrid", "csv:decp-info" (syntax:mapping)
     status: str = "ingested"  # "ingested" | "already_ingested" | "unreadable" | "partial"
     records_read: int = 0
     loaded: int = 0
@@ -25,6 +25,7 @@ class FileReport:
     error: str | None = None
     position: str | None = None
     control_characters_removed: int = 0
+    rows_read: int = 0  # tabular files: non-blank data rows (records_read counts records: rows of a contract grouped)
     by_format: Counter[str] = field(default_factory=Counter)
 
     def to_json(self) -> dict[str, Any]:
