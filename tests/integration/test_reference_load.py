@@ -8,9 +8,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from typer.testing import CliRunner
 
-from spaser.cli import app
 from spaser.config import Settings
 from spaser.domain.cpv import DIVISIONS
 from spaser.reference.cog import load_cog
@@ -18,21 +16,7 @@ from spaser.reference.cpv import load_cpv, parent_of
 from spaser.reference.tables import CPV_DIVISIONS
 from spaser.warehouse import snapshot
 from tests.conftest import REAL, shared
-
-runner = CliRunner()
-
-
-def cli(settings: Settings, *args: str) -> tuple[int, str]:
-    result = runner.invoke(app, ["--data-dir", str(settings.data_dir), *args])
-    return result.exit_code, result.output
-
-
-def query(settings: Settings, sql: str) -> list[tuple[object, ...]]:
-    con = snapshot.open_current(settings.warehouse_dir)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
+from tests.warehouse_cli import cli, query
 
 
 def cog_files() -> list[Path]:

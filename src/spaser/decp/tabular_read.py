@@ -25,6 +25,8 @@ _BOM = b"\xef\xbb\xbf"
 
 Cell = str | int | float | bool | dt.date | dt.datetime | dt.time | None
 
+CELL_LIMIT = 128 * 1024  # characters in one cell: beyond, the file is broken (the csv module's default)
+
 
 class TabularReadError(Exception):
     """The file cannot be read past ``position``; ``tail`` is the text of the row being read (quarantined)."""
@@ -158,6 +160,10 @@ def _open_csv(stream: ByteStream, mapping: TabularMapping) -> Table:
     lines.count -= 1
     lines.taken = []
     separator = mapping.separator or sniff_separator(first)
+    # The limit is process-wide and libraries change it (frictionless raises it to sys.maxsize on import): set
+    # ours, so that an unterminated quote swallowing the rest of a file stops at a 128 KB cell, the same way
+    # whatever was imported before.
+    csv.field_size_limit(CELL_LIMIT)
     reader = csv.reader(lines, delimiter=separator)
     try:
         header = [str(h).strip() for h in next(reader)]
