@@ -15,7 +15,7 @@ from spaser.reference.cog import load_cog
 from spaser.reference.cpv import load_cpv, parent_of
 from spaser.reference.tables import CPV_DIVISIONS
 from spaser.warehouse import snapshot
-from tests.conftest import REAL, shared
+from tests.conftest import REAL, needs_shared, shared
 from tests.warehouse_cli import cli, query
 
 
@@ -83,6 +83,7 @@ def test_bad_cpv_files_are_refused_with_the_reason(settings: Settings, tmp_path:
     assert code == 1 and message in output and "cpv.csv" in output
 
 
+@needs_shared
 def test_load_cog_then_ingest_resolves_places(settings: Settings, run_ingest: Callable[..., object]) -> None:
     code, output = cli(settings, "reference", "load-cog", *map(str, cog_files()))
     assert code == 0, output
@@ -95,6 +96,7 @@ def test_load_cog_then_ingest_resolves_places(settings: Settings, run_ingest: Ca
                                                                                "SELECT count(*) FROM contracts")
 
 
+@needs_shared
 def test_ingest_then_load_cog_resolves_places(settings: Settings, run_ingest: Callable[..., object]) -> None:
     run_ingest(REAL / "v2019" / "data.gouv.fr_aife_2019-04-04.json")
     before = query(settings, "SELECT lieu_flags FROM contracts_enrichis WHERE id = '2018IyBj_1JV7R00'")
@@ -152,6 +154,7 @@ def test_an_error_inside_an_update_leaves_the_snapshot_unchanged(settings: Setti
         "SELECT count(*) FROM ref_communes").fetchone() == (35015,)
 
 
+@needs_shared
 def test_titulaires_and_buyers_are_enriched_from_sirene(settings: Settings,
                                                         run_ingest: Callable[..., object]) -> None:
     run_ingest(REAL / "v2019" / "marches-publics.info_2019-03-07.json")
