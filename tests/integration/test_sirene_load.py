@@ -16,8 +16,8 @@ import pytest
 
 from spaser.config import Settings
 from spaser.errors import InputError
-from spaser.reference.sirene import load_sirene, sha256_of
-from tests.conftest import REAL, needs_shared
+from spaser.reference.sirene import load_sirene
+from tests.conftest import REAL, needs_shared, sha256_of
 from tests.warehouse_cli import cli, query
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "sirene"

@@ -23,7 +23,7 @@ import msgspec
 import numpy as np
 import pyarrow as pa
 
-from spaser.decp.columnar_mods import Modifications
+from spaser.decp.columnar_mods import Modifications, clean_distinct
 from spaser.decp.fast2022 import UNSET
 from spaser.decp.fast_rows import COMPLETE, SimpleMarche, simple_decoder
 from spaser.decp.normalise import contract_key
@@ -86,19 +86,6 @@ def bulk_rows(raws: Sequence[msgspec.Raw | bytes], record_indices: Sequence[int]
     return Bulk(tables, staged.count, staged.zero_inconnu, rest)
 
 
-def _distinct(values: list[H], clean: Callable[[H], Cleaned[Any]]) -> tuple[dict[H, Any], set[H]]:
-    """Clean each distinct value once: (clean value of each clean input, inputs that raised a flag)."""
-    clean_values: dict[H, Any] = {}
-    flagged: set[H] = set()
-    for value in set(values):
-        cleaned = clean(value)
-        if cleaned.flags:
-            flagged.add(value)
-        else:
-            clean_values[value] = cleaned.value
-    return clean_values, flagged
-
-
 class _Columns:
     """The columns of the records that every rule accepts without a flag (``keep``)."""
 
@@ -107,7 +94,7 @@ class _Columns:
         keep = np.ones(n, dtype=bool)
 
         def check(values: list[H], clean: Callable[[H], Cleaned[Any]]) -> dict[H, Any]:
-            clean_values, flagged = _distinct(values, clean)
+            clean_values, flagged = clean_distinct(values, clean)
             if flagged:
                 keep[np.fromiter((value in flagged for value in values), dtype=bool, count=n)] = False
             return clean_values

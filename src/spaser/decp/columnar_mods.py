@@ -8,16 +8,33 @@ current duration and amount are those of the last modification that sets them.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from collections.abc import Callable, Hashable
+from typing import Any, TypeVar
 
 import numpy as np
 
 from spaser.decp.fast2022 import UNSET
 from spaser.decp.fast_rows import SimpleMarche
+from spaser.domain.cleaned import Cleaned
 from spaser.domain.dates import clean_date
 from spaser.domain.duree import clean_duree_mois
-from spaser.domain.montant import PLACEHOLDER_MIN, clean_montant
+from spaser.domain.montant import clean_montant
 from spaser.domain.siret import clean_siret_mask
+
+H = TypeVar("H", bound=Hashable)
+
+
+def clean_distinct(values: list[H], clean: Callable[[H], Cleaned[Any]]) -> tuple[dict[H, Any], set[H]]:
+    """Clean each distinct value once: (clean value of each clean input, inputs that raised a flag)."""
+    clean_values: dict[H, Any] = {}
+    flagged: set[H] = set()
+    for value in set(values):
+        cleaned = clean(value)
+        if cleaned.flags:
+            flagged.add(value)
+        else:
+            clean_values[value] = cleaned.value
+    return clean_values, flagged
 
 
 class Modifications:
@@ -40,14 +57,11 @@ class Modifications:
                                      "modification.datePublicationDonneesModification", today, flagged)
         durees = [None if mod.dureeMois is UNSET else mod.dureeMois for mod in mods]
         for owner, duree in zip(owners, durees, strict=True):
-            if duree is not None and not (type(duree) is int and 0 < duree < 300) \
-                    and clean_duree_mois(duree, "modification.dureeMois").flags:
+            if duree is not None and clean_duree_mois(duree, "modification.dureeMois").flags:
                 flagged.add(owner)
         montants = [None if mod.montant is UNSET else float(mod.montant) for mod in mods]
-        limit = min(PLACEHOLDER_MIN, aberrant)
         for owner, montant in zip(owners, montants, strict=True):
-            if montant is not None and not 0 < montant < limit \
-                    and clean_montant(montant, "modification.montant", aberrant).flags:
+            if montant is not None and clean_montant(montant, "modification.montant", aberrant).flags:
                 flagged.add(owner)
         # Titulaires set by a modification: (record, modification rank, rank in the list, id).
         parties: list[tuple[int, int, int, str]] = []
@@ -72,14 +86,7 @@ class Modifications:
 
     @staticmethod
     def _dates(owners: list[int], values: list[str], field: str, today: dt.date, flagged: set[int]) -> dict[str, Any]:
-        days: dict[str, Any] = {}
-        bad: set[str] = set()
-        for value in set(values):
-            cleaned = clean_date(value, field, today)
-            if cleaned.flags:
-                bad.add(value)
-            else:
-                days[value] = cleaned.value
+        days, bad = clean_distinct(values, lambda value: clean_date(value, field, today))
         if bad:
             flagged.update(owner for owner, value in zip(owners, values, strict=True) if value in bad)
         return days

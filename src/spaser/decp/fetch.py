@@ -26,6 +26,7 @@ from typing import Any, Protocol
 
 from spaser import __version__
 from spaser.decp.fetch_sources import Resource
+from spaser.decp.sources import sha256_of_file
 from spaser.errors import SpaserError
 
 STATE_DIR = ".fetch"
@@ -236,7 +237,7 @@ def _up_to_date(resource: Resource, paths: _Paths, result: FetchResult, remote: 
     stat = paths.final.stat()
     recorded = meta.get("size") == stat.st_size and meta.get("mtime_ns") == stat.st_mtime_ns
     if resource.sha256 is not None:
-        digest = meta.get("sha256") if recorded else _sha256_file(paths.final)
+        digest = meta.get("sha256") if recorded else sha256_of_file(paths.final)
         current = digest == resource.sha256
     elif not recorded or meta.get("url") != resource.url or remote is None:
         current = False
@@ -377,12 +378,6 @@ def _describe(exc: BaseException) -> str:
         return "the connection closed early"
     text = str(reason)
     return text or type(reason).__name__
-
-
-def _sha256_file(path: Path) -> str:
-    hasher = hashlib.sha256()
-    _hash_into(path, hasher)
-    return hasher.hexdigest()
 
 
 def _hash_into(path: Path, hasher: Any) -> None:

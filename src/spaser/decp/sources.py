@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from spaser.errors import NotDecpDocumentError, UnreadableFileError
+from spaser.errors import InputError, NotDecpDocumentError, UnreadableFileError
 
 _GZIP = b"\x1f\x8b"
 _ZIP = b"PK\x03\x04"
@@ -101,6 +101,18 @@ def _expand_file(path: Path, in_folder: bool) -> Iterator[InputFile | Unreadable
             return path.open("rb")
 
         yield InputFile(str(path), open_plain, in_folder=in_folder, disk_size=_size(path))
+
+
+def sha256_of_file(path: Path) -> str:
+    """The sha256 of a file on disk, read in chunks (reference stocks and downloads reach gigabytes)."""
+    digest = hashlib.sha256()
+    try:
+        with path.open("rb") as handle:
+            while chunk := handle.read(_HASH_CHUNK):
+                digest.update(chunk)
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    return digest.hexdigest()
 
 
 def _size(path: Path) -> int:

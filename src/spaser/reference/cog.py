@@ -9,8 +9,6 @@ and the flat derivative ``commune_code, commune_nom, departement_code, departeme
 from __future__ import annotations
 
 import csv
-import datetime as dt
-import hashlib
 import io
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -19,8 +17,10 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
+from spaser.decp.sources import sha256_of_file
 from spaser.domain.geo import Cog, resolve_lieu
 from spaser.errors import InputError
+from spaser.reference.tables import record_load
 from spaser.warehouse import snapshot
 
 _LAYOUTS: dict[str, tuple[str, ...]] = {
@@ -149,19 +149,14 @@ def load_cog(warehouse_dir: Path, paths: Sequence[Path], memory_limit: str = "1G
         insert_rows(con, "ref_departements", [(code, nom, reg)
                                               for code, (nom, reg) in sorted(tables.departements.items())])
         insert_rows(con, "ref_regions", sorted(tables.regions.items()))
-        now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-        con.executemany("INSERT INTO reference_loads VALUES ('cog', ?, ?, ?, ?)",
-                        [(path, _sha256(Path(path)), rows, now) for path, _, rows in files])
+        for path, _, rows in files:
+            record_load(con, "cog", path, sha256_of_file(Path(path)), rows)
         lieux, resolved = refresh_lieux(con, full=True)
         from spaser.reference.views import create_views
 
         create_views(con)
     return CogLoadReport(files, len(tables.communes), len(tables.departements), len(tables.regions), lieux,
                          resolved)
-
-
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def cog_of(con: duckdb.DuckDBPyConnection) -> Cog:

@@ -9,15 +9,15 @@ ancestor.
 
 from __future__ import annotations
 
-import datetime as dt
-import hashlib
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from spaser.decp.sources import sha256_of_file
 from spaser.errors import InputError
 from spaser.reference.cog import insert_rows, read_rows
+from spaser.reference.tables import record_load
 from spaser.warehouse import snapshot
 
 _CODE = re.compile(r"(\d{8})-(\d)")
@@ -116,9 +116,7 @@ def load_cpv(warehouse_dir: Path, path: Path, memory_limit: str = "1GB") -> CpvL
     with snapshot.update(warehouse_dir, memory_limit) as con:
         con.execute("DELETE FROM ref_cpv")
         insert_rows(con, "ref_cpv", rows)
-        con.execute("INSERT INTO reference_loads VALUES ('cpv', ?, ?, ?, ?)",
-                    [str(path), hashlib.sha256(path.read_bytes()).hexdigest(), len(rows),
-                     dt.datetime.now(dt.UTC).replace(tzinfo=None)])
+        record_load(con, "cpv", path, sha256_of_file(path), len(rows))
         from spaser.reference.views import create_views
 
         create_views(con)

@@ -11,8 +11,6 @@ are materialised), drop rows without a key, keep one row per key, log the load i
 
 from __future__ import annotations
 
-import datetime as dt
-import hashlib
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -21,8 +19,10 @@ from pathlib import Path
 
 import duckdb
 
+from spaser.decp.sources import sha256_of_file
 from spaser.errors import InputError
 from spaser.reference.sirene_input import StockFile, csv_source, inspect_stock, read_csv_sql, track_progress
+from spaser.reference.tables import record_load
 from spaser.warehouse import snapshot
 
 #: ``progress(path, done_bytes, total_bytes)``, called from worker threads while a stock file is read.
@@ -101,7 +101,7 @@ def load_sirene(warehouse_dir: Path, unites: Path, etablissements: Path, memory_
     started = time.perf_counter()
     files = [(UNITES, check_stock(unites, UNITES)), (ETABLISSEMENTS, check_stock(etablissements, ETABLISSEMENTS))]
     with ThreadPoolExecutor(max_workers=1) as hasher:  # ~1 GB/s, overlapping DuckDB's parse
-        digests = [hasher.submit(sha256_of, stock_file.path) for _, stock_file in files]
+        digests = [hasher.submit(sha256_of_file, stock_file.path) for _, stock_file in files]
         with snapshot.update(warehouse_dir, memory_limit) as con:
             loads = [load_stock(con, stock, stock_file, digest, progress)
                      for (stock, stock_file), digest in zip(files, digests, strict=True)]
@@ -146,9 +146,7 @@ def load_stock(con: duckdb.DuckDBPyConnection, stock: Stock, stock_file: StockFi
     if on_bytes is not None:
         on_bytes(stock_file.size, stock_file.size)
     rows = rows_read - without_key - duplicates
-    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    con.execute("INSERT INTO reference_loads VALUES (?, ?, ?, ?, ?)",
-                [stock.load_name, str(stock_file.path), digest.result(), rows, now])
+    record_load(con, stock.load_name, stock_file.path, digest.result(), rows)
     return StockLoad(str(stock_file.path), stock.table, rows_read, without_key, duplicates, rows, digest.result(),
                      time.perf_counter() - started)
 
@@ -187,15 +185,6 @@ def drop_duplicates(con: duckdb.DuckDBPyConnection, stock: Stock) -> int:
         con.execute("DROP TABLE _sirene_duplicates")
 
 
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    try:
-        with path.open("rb") as handle:
-            while chunk := handle.read(8 << 20):
-                digest.update(chunk)
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from None
-    return digest.hexdigest()
 
 
 def _count(con: duckdb.DuckDBPyConnection, sql: str) -> int:

@@ -8,6 +8,9 @@ that indicators by division work before any load.
 
 from __future__ import annotations
 
+import datetime as dt
+from pathlib import Path
+
 import duckdb
 
 #: The 45 divisions of CPV 2008 (Regulation (EC) 213/2008), with short labels of our own (French, English).
@@ -105,6 +108,12 @@ CREATE TABLE IF NOT EXISTS reference_loads (
     name VARCHAR, path VARCHAR, sha256 VARCHAR, rows BIGINT, loaded_at TIMESTAMP
 );
 """
+
+
+def record_load(con: duckdb.DuckDBPyConnection, name: str, path: Path | str, sha256: str, rows: int) -> None:
+    """Log a reference load in ``reference_loads`` (which file, which content, how many rows, when)."""
+    con.execute("INSERT INTO reference_loads VALUES (?, ?, ?, ?, ?)",
+                [name, str(path), sha256, rows, dt.datetime.now(dt.UTC).replace(tzinfo=None)])
 
 
 def ensure_reference_tables(con: duckdb.DuckDBPyConnection) -> None:

@@ -75,13 +75,13 @@ def quality_report(con: duckdb.DuckDBPyConnection, limit_acheteurs: int | None =
 def _groups(con: duckdb.DuckDBPyConnection, table: str, key: str, label: str, limit: int | None) -> list[GroupQuality]:
     if not _has_table(con, table):
         return []
-    filled = ", ".join(f"avg(({column} IS NOT NULL)::INT) AS {column}" for column in _columns())
+    filled = ", ".join(f"avg(({column} IS NOT NULL)::INT) AS {column}" for column in COMPLETENESS_FIELDS)
     limit_sql = f"LIMIT {int(limit)}" if limit else ""
     rows = con.execute(
         f"SELECT coalesce({key}, '(inconnu)') AS k, {label} AS label, count(*) AS n, {filled} "
         f"FROM {table} GROUP BY k ORDER BY n DESC, k {limit_sql}").fetchall()
     groups = {row[0]: GroupQuality(row[0], row[1], int(row[2]),
-                                   completeness={c: round(float(v), 4) for c, v in zip(_columns(), row[3:],
+                                   completeness={c: round(float(v), 4) for c, v in zip(COMPLETENESS_FIELDS, row[3:],
                                                                                        strict=True)})
               for row in rows}
     keys = list(groups)
@@ -116,10 +116,6 @@ def _bucket_sql(name: str, low: int | None, high: int | None) -> str:
     conditions = [c for c in (f"delay >= {low}" if low is not None else "",
                               f"delay <= {high}" if high is not None else "") if c]
     return f"count(*) FILTER (WHERE {' AND '.join(conditions)}) AS \"{name}\""
-
-
-def _columns() -> list[str]:
-    return [c for c in COMPLETENESS_FIELDS if c not in ("id", "acheteur_id")] + ["id", "acheteur_id"]
 
 
 def _has_table(con: duckdb.DuckDBPyConnection, table: str) -> bool:

@@ -213,16 +213,20 @@ def _stage_bulk(raws: list[Any], indices: Sequence[int], container: str, batch: 
         result.by_flag[ZERO_INCONNU] += bulk.zero_inconnu
     for pos, struct in bulk.rest:
         item = BatchItem(indices[pos], container, raws[pos])
-        _process_item(item, struct, batch, writer, result, uid_prefix, source, today, aberrant)
+        _process_item(item, struct, batch, writer, result, uid_prefix, source, today, aberrant, typed_tried=True)
 
 
 def _process_item(item: BatchItem, struct: SimpleMarche | None, batch: Batch, writer: StagingWriter,
                   result: BatchResult, uid_prefix: str, source: tuple[str, str, str], today: dt.date,
-                  aberrant: float) -> None:
-    """Stage one record: the tuple path when it is clean, else the general normaliser, else quarantine."""
+                  aberrant: float, typed_tried: bool = False) -> None:
+    """Stage one record: the tuple path when it is clean, else the general normaliser, else quarantine.
+
+    ``struct`` is the record already decoded by the column-wise path; ``typed_tried`` says that path tried,
+    so a record it could not decode (``struct`` None) is not decoded again for nothing."""
     result.records += 1
     uid = f"{uid_prefix}:{item.index}"
-    if not item.decoded and item.reason is None and item.container != "contrat-concession":
+    if not item.decoded and item.reason is None and item.container != "contrat-concession" \
+            and (struct is not None or not typed_tried):
         if struct is not None:
             simple = struct_rows(struct, uid, item.index, source, today, aberrant)
         else:
