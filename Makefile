@@ -6,13 +6,15 @@ UV := $(if $(shell command -v uv 2>/dev/null),uv,python3 -m uv)
 PY_SRC := src tests bench
 RECORDS ?= 1500000
 
-.PHONY: help install run test check lint typecheck bench clean
+.PHONY: help install run test check lint typecheck bench bench-indicators docs clean
 
 help:
 	@echo "make run    install, then serve the platform on http://127.0.0.1:8000 (data in ./data)"
 	@echo "make test   install, then run the whole test suite"
 	@echo "make check  lint (ruff) + types (mypy) + tests"
 	@echo "make bench  ingestion benchmark (RECORDS=N to change the size, default 1.5 M)"
+	@echo "make bench-indicators  indicator benchmark on the national-scale warehouse"
+	@echo "make docs   regenerate docs/indicateurs.md from the indicator catalogue"
 
 install:
 	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 \
@@ -30,12 +32,18 @@ lint: install
 	$(UV) run ruff check $(PY_SRC)
 
 typecheck: install
-	$(UV) run mypy
+	$(UV) run mypy $(PY_SRC)
 
 check: lint typecheck test
 
 bench: install
 	$(UV) run python bench/ingest.py --records $(RECORDS)
+
+bench-indicators: install
+	$(UV) run python bench/indicators.py
+
+docs: install
+	$(UV) run python -m spaser.indicators.docs docs/indicateurs.md
 
 clean:
 	rm -rf .venv .mypy_cache .ruff_cache .pytest_cache bench/out

@@ -17,6 +17,7 @@ from rich.table import Table
 from spaser import __version__
 from spaser.cli_common import RichProgress, err, out, print_report, settings, state, user_errors, warehouse
 from spaser.cli_fetch import fetch_app
+from spaser.cli_indicators import indicators
 from spaser.cli_quality import quality
 from spaser.cli_reference import reference_app
 from spaser.config import Settings
@@ -29,11 +30,13 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-export_app = typer.Typer(help="Export the warehouse: regulatory DECP JSON, Parquet or CSV.", no_args_is_help=True)
+export_app = typer.Typer(help="Export the warehouse: regulatory DECP JSON, OCDS, Parquet or CSV.",
+                         no_args_is_help=True)
 app.add_typer(export_app, name="export")
 app.add_typer(reference_app, name="reference")
 app.add_typer(fetch_app, name="fetch")
 app.command("quality")(quality)
+app.command("indicators")(indicators)
 
 @app.callback()
 def _root(
@@ -164,6 +167,40 @@ def export_csv(
         result = run_export(con, output)
     out.print(f"{result.rows} rows ({result.contracts} contracts) written to {result.path}; "
               f"Table Schema: {result.schema_path}")
+
+
+@export_app.command("ocds")
+def export_ocds(
+    output: Annotated[Path, typer.Option("--output", "-o", help="OCDS 1.1 release package (JSON file).")],
+    validate_with: Annotated[Path | None, typer.Option(
+        "--validate-with", envvar="SPASER_OCDS_SCHEMAS",
+        help="Folder of the OCDS 1.1 schemas (release-package-schema.json, release-schema.json): validate the "
+        "written package offline; exit 1 if invalid. Default: $SPASER_OCDS_SCHEMAS, else no validation.")] = None,
+    max_errors: Annotated[int, typer.Option("--max-errors", help="Validation errors printed at most.")] = 20,
+) -> None:
+    """Export one compiled OCDS release per contract as a release package (docs/ocds.md)."""
+    from spaser.decp.export_ocds import PackageInfo
+    from spaser.decp.export_ocds import export_ocds as run_export
+    from spaser.decp.ocds_validate import check_schemas_dir, validate_package
+
+    with user_errors():
+        schemas = check_schemas_dir(validate_with) if validate_with is not None else None
+        with warehouse() as con:
+            result = run_export(con, output, PackageInfo.from_settings(settings()))
+    out.print(f"{result.releases} releases ({result.amendments} amendments) written to {result.path} "
+              f"({result.duration_s:.1f} s)")
+    if schemas is None:
+        return
+    with user_errors():
+        validation = validate_package(output, schemas, max_errors=max_errors)
+    if validation.valid:
+        out.print(f"valid against the OCDS schemas in {schemas} ({validation.releases} releases checked)")
+        return
+    err.print(f"[red]invalid:[/red] {validation.error_count} error(s) in {validation.invalid_releases} "
+              f"release(s) of {validation.releases} (schemas: {schemas}); first ones:", markup=True)
+    for message in validation.errors:
+        err.print(f"  {message}", markup=False, highlight=False)
+    raise typer.Exit(1)
 
 
 def main() -> None:

@@ -40,6 +40,28 @@ class Settings(BaseSettings):
         description="Amounts (EUR HT) at or above this value are flagged as aberrant and excluded "
         "from value indicators.",
     )
+    ocds_prefix: str = Field(
+        default="ocds-spaser",
+        description="OCDS ocid prefix of `spaser export ocds` (ocid = <prefix>-<contract key>). The default is "
+        "not registered: a real publisher registers its own prefix with the Open Contracting Partnership.",
+    )
+    ocds_publisher_name: str = Field(
+        default="spaser",
+        description="Publisher name written in the OCDS release package (`publisher.name`).",
+    )
+    ocds_license: str | None = Field(
+        default="https://www.etalab.gouv.fr/licence-ouverte-open-licence/",
+        description="Licence URL of the OCDS release package (DECP are published under the Licence Ouverte "
+        "2.0); empty: not written.",
+    )
+    ocds_package_uri: str | None = Field(
+        default=None,
+        description="URL where the OCDS release package will be published (package `uri`); unset: not written.",
+    )
+    ocds_publication_policy: str | None = Field(
+        default=None,
+        description="URL of the publication policy (package `publicationPolicy`); unset: not written.",
+    )
 
     @property
     def warehouse_dir(self) -> Path:

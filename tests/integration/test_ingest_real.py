@@ -39,6 +39,7 @@ def test_every_real_file_conserves_its_records(path: Path, run_ingest: Ingest, s
     assert report.conserved()
     (stored,) = query(settings, "SELECT count(*) FROM records")
     (quarantined,) = query(settings, "SELECT count(*) FROM quarantine")
+    assert isinstance(stored[0], int) and isinstance(quarantined[0], int)
     assert stored[0] + quarantined[0] == entry.records_read
     (contracts,) = query(settings, "SELECT count(*) FROM contracts")
     assert contracts[0] == entry.loaded
@@ -53,7 +54,8 @@ def test_formats_are_detected_per_file_and_record(run_ingest: Ingest, settings: 
     # MINEF's sorting test record: a 2024 contract in 2019 shape with empty 2022 tags.
     assert formats["decp-rama_test_tri_hybrid-2019-2024.xml"] == "xml-hybrid"
     assert formats["Marche.xml"] == "xml-2022"
-    kinds = dict(query(settings, "SELECT kind, count(*) FROM contracts GROUP BY kind"))
+    kinds: dict[object, object] = {kind: count for kind, count in query(
+        settings, "SELECT kind, count(*) FROM contracts GROUP BY kind")}
     assert kinds["concession"] == 10  # the 10 concessions of marches-publics.info
     assert query(settings, "SELECT DISTINCT source_format FROM records WHERE source_name LIKE 'decp-rama%'") == [
         ("hybrid",)]

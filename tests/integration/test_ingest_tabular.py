@@ -121,8 +121,8 @@ def test_xlsx_export_through_the_same_mapping(run: Ingest, settings: Settings, t
     assert entry.format == "xlsx:decp-info"
     # In a sheet a short row is a row with empty trailing cells: line 6 is a contract without titulaire.
     assert counts(entry) == (6, 4, 1, 1)
-    (row,) = query(settings, "SELECT montant, date_notification, quality_flags FROM records WHERE record_index = 2")
-    assert row[:2] == (14700.0, dt.date(2024, 3, 15)) and "montant:texte" not in row[2]
+    (stored,) = query(settings, "SELECT montant, date_notification, quality_flags FROM records WHERE record_index = 2")
+    assert stored[:2] == (14700.0, dt.date(2024, 3, 15)) and "montant:texte" not in stored[2]  # type: ignore[operator]
 
 
 def test_workers_give_the_same_counts(run: Ingest) -> None:

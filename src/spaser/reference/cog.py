@@ -152,9 +152,9 @@ def load_cog(warehouse_dir: Path, paths: Sequence[Path], memory_limit: str = "1G
         for path, _, rows in files:
             record_load(con, "cog", path, sha256_of_file(Path(path)), rows)
         lieux, resolved = refresh_lieux(con, full=True)
-        from spaser.reference.views import create_views
+        from spaser.warehouse.derived import refresh_derived
 
-        create_views(con)
+        refresh_derived(con)
     return CogLoadReport(files, len(tables.communes), len(tables.departements), len(tables.regions), lieux,
                          resolved)
 

@@ -117,7 +117,7 @@ def load_cpv(warehouse_dir: Path, path: Path, memory_limit: str = "1GB") -> CpvL
         con.execute("DELETE FROM ref_cpv")
         insert_rows(con, "ref_cpv", rows)
         record_load(con, "cpv", path, sha256_of_file(path), len(rows))
-        from spaser.reference.views import create_views
+        from spaser.warehouse.derived import refresh_derived
 
-        create_views(con)
+        refresh_derived(con)
     return CpvLoadReport(str(path), count, len(rows), rejected, len({row[3] for row in rows}))

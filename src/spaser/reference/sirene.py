@@ -105,9 +105,9 @@ def load_sirene(warehouse_dir: Path, unites: Path, etablissements: Path, memory_
         with snapshot.update(warehouse_dir, memory_limit) as con:
             loads = [load_stock(con, stock, stock_file, digest, progress)
                      for (stock, stock_file), digest in zip(files, digests, strict=True)]
-            from spaser.reference.views import create_views
+            from spaser.warehouse.derived import refresh_derived
 
-            create_views(con)
+            refresh_derived(con)
     return SireneLoadReport(loads[0], loads[1], time.perf_counter() - started)
 
 

@@ -61,11 +61,13 @@ LEFT JOIN ref_communes commune ON commune.commune_code = site.commune_code
 """
 
 
-def create_views(con: duckdb.DuckDBPyConnection) -> None:
-    """(Re)create the enriched views; a snapshot without contracts yet gets them at its first ingestion."""
+def create_views(con: duckdb.DuckDBPyConnection) -> bool:
+    """(Re)create the enriched views; a snapshot without contracts yet gets them at its first ingestion
+    (returns whether they exist)."""
     tables = {name for (name,) in con.execute(
         "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'").fetchall()}
     if "contracts" not in tables or "titulaires_actuels" not in tables:
-        return
+        return False
     con.execute(CONTRACTS_ENRICHIS)
     con.execute(TITULAIRES_ENRICHIS)
+    return True

@@ -31,8 +31,8 @@ from spaser.decp.tabular_records import TABULAR_SYNTAXES, check_tabular, read_re
 from spaser.decp.xml_read import XmlReadError, read_xml
 from spaser.errors import NotDecpDocumentError, UnreadableFileError
 from spaser.reference.cog import refresh_lieux
-from spaser.reference.views import create_views
 from spaser.warehouse import dedupe, snapshot
+from spaser.warehouse.derived import refresh_derived
 from spaser.warehouse.report import FileReport, RunReport
 from spaser.warehouse.staging import Batch, BatchItem, BatchResult, StagingWriter, process_batch, worker_main
 
@@ -392,8 +392,9 @@ def _build_and_publish(warehouse_dir: Path, run_id: str, staged: dict[str, list[
                 file_report.format = file_report.describe_format(input_file.syntax)
         report.contracts_total = dedupe.rebuild_contracts(con)
         refresh_lieux(con)
-        create_views(con)
         lap("deduplicate")
+        refresh_derived(con)
+        lap("indicator_facts")
         snapshot.fault_point("after_dedupe")
         now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
         con.executemany(

@@ -91,8 +91,10 @@ def test_official_examples_and_megalis() -> None:
 
 def test_records_outside_the_typed_shape_are_refused(generated: list[bytes]) -> None:
     record = json.loads(generated[0])
-    for change in ({"montant": "30000.00"}, {"procedure": "APPEL D'OFFRES OUVERT"}, {"inconnu": 1},
-                   {"techniques": {"technique": []}}, {"offresRecues": 0}, {"objet": None}):
+    changes: tuple[dict[str, object], ...] = (
+        {"montant": "30000.00"}, {"procedure": "APPEL D'OFFRES OUVERT"}, {"inconnu": 1},
+        {"techniques": {"technique": []}}, {"offresRecues": 0}, {"objet": None})
+    for change in changes:
         assert normalise_fast(json.dumps({**record, **change}).encode(), ctx()) is None
 
 

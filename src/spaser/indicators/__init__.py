@@ -1,0 +1,1 @@
+"""Indicators of the SPASER and of the law: catalogue, engine, targets, outputs."""

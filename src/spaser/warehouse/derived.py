@@ -1,0 +1,20 @@
+"""What a snapshot derives from its contracts and reference data, rebuilt whenever either changes.
+
+Why one hook: an ingestion and every reference load (CPV, COG, SIRENE) change what the enriched views and the
+indicator facts contain; calling one function keeps the four writers from forgetting a derived object.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+from spaser.reference.views import create_views
+
+
+def refresh_derived(con: duckdb.DuckDBPyConnection) -> None:
+    """Recreate the enriched views, then the indicator fact table (which reads them)."""
+    if not create_views(con):
+        return
+    from spaser.indicators.facts import store_facts
+
+    store_facts(con)
