@@ -16,7 +16,8 @@ def test_empty_warehouse(settings: Settings) -> None:
     client = TestClient(create_app(settings))
     page = client.get("/")
     assert page.status_code == 200 and "spaser ingest" in page.text and 'lang="fr"' in page.text
-    assert client.get("/index.json").json()["contracts"] == 0
+    assert client.get("/statut.json").json()["status"]["contracts"] == 0
+    assert "spaser ingest" in client.get("/statut").text
     assert client.get("/api/v1/health").json()["status"] == "ok"
 
 
@@ -24,7 +25,7 @@ def test_empty_warehouse(settings: Settings) -> None:
 def test_counts_after_an_ingestion(settings: Settings, run_ingest: Callable[..., RunReport]) -> None:
     report = run_ingest(REAL / "v2024")
     client = TestClient(create_app(settings))
-    data = client.get("/index.json").json()
+    data = client.get("/statut.json").json()["status"]
     assert data["contracts"] == report.loaded == 6
     assert data["files"] == 2 and len(data["runs"]) == 1
-    assert "Contrats (dédoublonnés)" in client.get("/").text
+    assert "Contrats (dédoublonnés)" in client.get("/statut").text

@@ -12,9 +12,12 @@ from spaser.reference.views import create_views
 
 
 def refresh_derived(con: duckdb.DuckDBPyConnection) -> None:
-    """Recreate the enriched views, then the indicator fact table (which reads them)."""
+    """Recreate the enriched views, then the indicator fact table (which reads them) and the published
+    indicator results (which read the facts)."""
     if not create_views(con):
         return
     from spaser.indicators.facts import store_facts
+    from spaser.indicators.published import publish_results
 
     store_facts(con)
+    publish_results(con)

@@ -1,0 +1,176 @@
+"""How a page answers: HTML through Jinja2, or its JSON / CSV twin, with the snapshot's ETag.
+
+Why one renderer: every page has the same twins (``.json``, ``.csv``), the same language choice, the same demo
+banner and the same conditional-request handling; pages only supply data.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import math
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import asdict, is_dataclass
+from decimal import Decimal
+from typing import Any
+
+import duckdb
+import jinja2
+from fastapi import Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
+
+from spaser import __version__
+from spaser.config import Settings
+from spaser.errors import NotFoundError
+from spaser.web.i18n import choose_language, translator
+from spaser.web.reader import WarehouseReader
+
+FORMATS = ("html", "json", "csv")
+
+
+def wants_json(request: Request) -> bool:
+    return request.url.path.endswith(".json") or request.url.path.startswith("/api/")
+
+
+def jsonable(value: Any) -> Any:
+    """Plain JSON values: dates as ISO text, decimals and NaN handled, dataclasses as objects."""
+    if is_dataclass(value) and not isinstance(value, type):
+        return jsonable(asdict(value))
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [jsonable(v) for v in value]
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def _csv_cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, list | tuple):
+        return " | ".join(str(v) for v in value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def csv_stream(columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> Iterator[str]:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([_csv_cell(v) for v in row])
+        if buffer.tell() > 65536:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
+
+
+def fmt_number(value: Any, lang: str = "fr", digits: int = 0) -> str:
+    """1234567.8 → « 1 234 568 » (fr, narrow no-break spaces) or "1,234,568" (en)."""
+    if value is None:
+        return "—"
+    text = f"{float(value):,.{digits}f}"
+    if lang == "fr":
+        return text.replace(",", "\u202f").replace(".", ",")
+    return text
+
+
+def fmt_result(value: Any, unit: str, lang: str = "fr") -> str:
+    if value is None:
+        return "—"
+    if unit == "%":
+        return fmt_number(value, lang, 1) + "\u202f%"
+    if unit == "HHI":
+        return fmt_number(value, lang, 0)
+    return fmt_number(value, lang, 1) + f" {unit}"
+
+
+class Renderer:
+    def __init__(self, settings: Settings, reader: WarehouseReader) -> None:
+        self.settings = settings
+        self.reader = reader
+        self.env = jinja2.Environment(
+            loader=jinja2.PackageLoader("spaser.web", "templates"),
+            autoescape=jinja2.select_autoescape(["html"]),
+            undefined=jinja2.StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        self.env.filters["number"] = fmt_number
+        self.env.filters["result"] = fmt_result
+
+    def warehouse(self) -> tuple[duckdb.DuckDBPyConnection, str] | None:
+        return self.reader.cursor()
+
+    def require(self) -> tuple[duckdb.DuckDBPyConnection, str]:
+        found = self.reader.cursor()
+        if found is None:
+            raise NotFoundError("no warehouse snapshot yet: run `spaser ingest` (or `make run` for demo data)")
+        return found
+
+    def language(self, request: Request) -> str:
+        return choose_language(request.query_params.get("lang"), request.cookies.get("lang"),
+                               request.headers.get("accept-language"))
+
+    def is_demo(self, con: duckdb.DuckDBPyConnection | None) -> bool:
+        if con is None:
+            return False
+        row = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'demo_dataset'"
+                          ).fetchone()
+        if not row or not row[0]:
+            return False
+        marker = con.execute("SELECT count(*) FROM demo_dataset").fetchone()
+        return bool(marker and marker[0])
+
+    def not_modified(self, request: Request, etag: str | None) -> bool:
+        return etag is not None and request.headers.get("if-none-match") == etag
+
+    def respond(self, request: Request, fmt: str, template: str, data: dict[str, Any], *,
+                con: duckdb.DuckDBPyConnection | None = None, etag: str | None = None,
+                csv_table: tuple[Sequence[str], Iterable[Sequence[Any]]] | None = None,
+                title: str = "", status_code: int = 200, charts: dict[str, Any] | None = None) -> Response:
+        if self.not_modified(request, etag):
+            return Response(status_code=304, headers={"ETag": etag or ""})
+        headers = {"ETag": etag} if etag else {}
+        lang = self.language(request)
+        if fmt == "json":
+            return JSONResponse(jsonable(data), headers=headers, status_code=status_code)
+        if fmt == "csv":
+            if csv_table is None:
+                raise NotFoundError(f"{request.url.path}: this page has no CSV twin")
+            columns, rows = csv_table
+            name = request.url.path.rstrip("/").rsplit("/", 1)[-1] or "index.csv"
+            return StreamingResponse(csv_stream(columns, rows), media_type="text/csv; charset=utf-8",
+                                     headers=headers | {"Content-Disposition": f'attachment; filename="{name}"'})
+        html = self.env.get_template(template).render(
+            request=request, lang=lang, t=translator(lang), title=title, data=data, version=__version__,
+            demo=self.is_demo(con), path=request.url.path, query=str(request.url.query),
+            twins=self._twins(request, csv_table is not None), charts=charts, **data)
+        response = HTMLResponse(html, headers=headers, status_code=status_code)
+        if request.query_params.get("lang") in ("fr", "en"):
+            response.set_cookie("lang", request.query_params["lang"], max_age=365 * 86400, samesite="lax")
+        return response
+
+    def _twins(self, request: Request, has_csv: bool) -> dict[str, str]:
+        path = request.url.path.rstrip("/") or "/index"
+        query = f"?{request.url.query}" if request.url.query else ""
+        twins = {"json": f"{path}.json{query}"}
+        if has_csv:
+            twins["csv"] = f"{path}.csv{query}"
+        return twins
+
+    def error_page(self, request: Request, status: int, message: str) -> Response:
+        lang = self.language(request)
+        html = self.env.get_template("error.html").render(
+            request=request, lang=lang, t=translator(lang), title=translator(lang)("error"), data={},
+            version=__version__, demo=False, path=request.url.path, query="", twins={}, status=status,
+            message=message)
+        return HTMLResponse(html, status_code=status)
