@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from spaser.indicators.catalogue import MEASURES, Indicator, catalogue
-from spaser.indicators.engine import SCOPES
+from spaser.indicators.engine import AGGREGATES, SCOPES
 from spaser.indicators.facts import FACT_COLUMNS, PARAMETERS
 from spaser.indicators.targets import default_target_set
 from spaser.indicators.thresholds import load_thresholds
@@ -77,8 +77,9 @@ reference load; `src/spaser/indicators/facts.py`). The columns the definitions b
 
 Dated configuration table `src/spaser/indicators/thresholds.toml` (EUR HT; another file can be given with
 `--thresholds`). A contract is judged by the threshold in force on its notification date. The EU threshold of a
-contract is the works one for CPV division 45 and for concessions, the defence/utilities one for "Marché de
-défense ou de sécurité", else the supplies and services one for contracting authorities other than the State.
+contract is the works one for CPV division 45 and for concessions (defence works included), the
+defence/utilities one for other "Marché de défense ou de sécurité", else the supplies and services one for
+contracting authorities other than the State. Sums and counts over a group where nothing is known are 0.
 
 | name | amount | from | to |
 |---|---:|---|---|
@@ -146,7 +147,7 @@ def _section(indicator: Indicator) -> str:
             if indicator.kind == "hhi" and part in ("numerator", "denominator"):
                 sql = "supplier shares (above)"
             else:
-                sql = "0" if function == "none" else f"{function}({expression})"
+                sql = "0" if function == "none" else AGGREGATES[function].format(expression)
             lines.append(f"| {measure} | {part} | `{sql.replace('|', chr(92) + '|')}` |")
     return "\n".join(lines) + "\n"
 

@@ -90,7 +90,7 @@ def _grouping_code(scope: str, scopes: Sequence[str]) -> int:
 
 
 #: Sums and counts over an empty or all-unknown group are 0, not NULL (count_if of NULLs is NULL in DuckDB).
-_AGGREGATES: Final = {"count_if": "count_if(coalesce({0}, false))", "sum": "coalesce(sum({0}), 0)"}
+AGGREGATES: Final = {"count_if": "count_if(coalesce({0}, false))", "sum": "coalesce(sum({0}), 0)"}
 
 
 class _Plan:
@@ -115,7 +115,7 @@ class _Plan:
     def wide_sql(self, source: str, where: str, scopes: Sequence[str]) -> str:
         """One grouped pass over the facts: every distinct input once, every aggregate per grouping set."""
         inputs = ", ".join(f"{expression} AS {column}" for expression, column in self.inputs.items())
-        aggregates = ", ".join(f"{_AGGREGATES[function].format(column)} AS {alias}"
+        aggregates = ", ".join(f"{AGGREGATES[function].format(column)} AS {alias}"
                                for (function, column), alias in self.aggregates.items())
         sets = ", ".join("(year" + (f", {SCOPES[s]}" if SCOPES[s] else "") + ")" for s in scopes)
         return (f"CREATE OR REPLACE TEMP TABLE {WIDE} AS "

@@ -113,8 +113,8 @@ bands AS (
                AND b.montant_initial < eu.amount AS under_eu
     FROM base b
     LEFT JOIN {THRESHOLDS} eu
-           ON eu.name = CASE WHEN b.nature = '{DEFENCE}' THEN 'eu_utilities_defence'
-                             WHEN b.category = 'works' THEN 'eu_works'
+           ON eu.name = CASE WHEN b.category = 'works' THEN 'eu_works'  -- defence works too (2009/81/EC)
+                             WHEN b.nature = '{DEFENCE}' THEN 'eu_utilities_defence'
                              ELSE 'eu_supplies_services' END
           AND b.date_notification BETWEEN eu.start AND eu."end"
     LEFT JOIN {THRESHOLDS} nat
