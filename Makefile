@@ -9,7 +9,8 @@ RECORDS ?= 1500000
 .PHONY: help install run test check lint typecheck bench bench-indicators docs clean
 
 help:
-	@echo "make run    install, then serve the platform on http://127.0.0.1:8000 (data in ./data)"
+	@echo "make run    install, then serve the platform on http://127.0.0.1:8000 (data in ./data; demonstration"
+	@echo "           data on an empty folder; DATA=PATH... ingests real DECP files first)"
 	@echo "make test   install, then run the whole test suite"
 	@echo "make check  lint (ruff) + types (mypy) + tests"
 	@echo "make bench  ingestion benchmark (RECORDS=N to change the size, default 1.5 M)"
@@ -22,7 +23,16 @@ install:
 	  || python3 -m pip install --quiet --user --break-system-packages uv
 	@$(UV) sync --frozen --quiet
 
+# DATA=PATH...: ingest these DECP files first (exit 2, some file unreadable, still serves the others); else, on an
+# empty data folder ($SPASER_DATA_DIR, default ./data), seed the synthetic demonstration dataset (docs/demo.md).
 run: install
+ifneq ($(strip $(DATA)),)
+	$(UV) run spaser ingest --replace-demo $(DATA) || [ $$? -eq 2 ]
+else
+	@if [ -e "$${SPASER_DATA_DIR:-data}/warehouse/current.duckdb" ]; then \
+	  echo "serving the warehouse already in $${SPASER_DATA_DIR:-data}"; \
+	else $(UV) run spaser demo seed; fi
+endif
 	$(UV) run spaser serve
 
 test: install

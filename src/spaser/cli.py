@@ -16,6 +16,7 @@ from rich.table import Table
 
 from spaser import __version__
 from spaser.cli_common import RichProgress, err, out, print_report, settings, state, user_errors, warehouse
+from spaser.cli_demo import demo_app
 from spaser.cli_fetch import fetch_app
 from spaser.cli_indicators import indicators
 from spaser.cli_quality import quality
@@ -35,6 +36,7 @@ export_app = typer.Typer(help="Export the warehouse: regulatory DECP JSON, OCDS,
 app.add_typer(export_app, name="export")
 app.add_typer(reference_app, name="reference")
 app.add_typer(fetch_app, name="fetch")
+app.add_typer(demo_app, name="demo")
 app.command("quality")(quality)
 app.command("indicators")(indicators)
 
@@ -63,13 +65,16 @@ def ingest(
         "nice-atexo) or a .toml file (docs/tabular.md).")] = None,
     report_json: Annotated[Path | None, typer.Option("--report-json", help="Write the run report as JSON.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or table.")] = False,
+    replace_demo: Annotated[bool, typer.Option(
+        "--replace-demo", help="When the warehouse holds the demonstration dataset, drop it first.")] = False,
 ) -> None:
     """Ingest DECP files into a new warehouse snapshot (idempotent; crash-safe)."""
     from spaser.warehouse.ingest import ingest as run_ingest
 
     progress = None if quiet else RichProgress(err)
     with user_errors():
-        report = run_ingest(paths, settings(), source=source, progress=progress, mapping=mapping)
+        report = run_ingest(paths, settings(), source=source, progress=progress, mapping=mapping,
+                            replace_demo=replace_demo)
     if report_json is not None:
         report_json.parent.mkdir(parents=True, exist_ok=True)
         report_json.write_text(json.dumps(report.to_json(), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
@@ -83,13 +88,23 @@ def ingest(
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port.")] = 8000,
+    workers: Annotated[int, typer.Option(help="Worker processes (each opens the snapshot read-only).")] = 1,
 ) -> None:
     """Serve the platform (web pages and API)."""
+    import os
+
     import uvicorn
 
     from spaser.web.app import create_app
 
-    uvicorn.run(create_app(settings()), host=host, port=port)
+    current = settings()
+    out.print(f"spaser: http://{host}:{port}/ (data: {current.data_dir})")
+    if workers > 1:
+        os.environ["SPASER_DATA_DIR"] = str(current.data_dir)
+        uvicorn.run("spaser.web.app:app_from_env", factory=True, host=host, port=port, workers=workers,
+                    log_level="warning")
+        return
+    uvicorn.run(create_app(current), host=host, port=port, log_level="warning")
 
 
 @app.command("settings")

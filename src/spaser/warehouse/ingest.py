@@ -29,7 +29,7 @@ from spaser.decp.tabular_mapping import TabularMapping, load_mapping
 from spaser.decp.tabular_read import TabularReadError
 from spaser.decp.tabular_records import TABULAR_SYNTAXES, check_tabular, read_records
 from spaser.decp.xml_read import XmlReadError, read_xml
-from spaser.errors import NotDecpDocumentError, UnreadableFileError
+from spaser.errors import InputError, NotDecpDocumentError, UnreadableFileError
 from spaser.reference.cog import refresh_lieux
 from spaser.warehouse import dedupe, snapshot
 from spaser.warehouse.derived import refresh_derived
@@ -227,10 +227,33 @@ def _read_batches(source: InputFile, report: FileReport, batch_records: int, fil
         yield make(items)
 
 
+def _guard_demo(warehouse_dir: Path, source: str | Mapping[str, str] | None, replace_demo: bool) -> None:
+    from spaser.demo.marker import DEMO_SOURCE, is_demo  # here: spaser.demo imports this module
+
+    if source == DEMO_SOURCE or not snapshot.current_path(warehouse_dir).exists():
+        return
+    con = snapshot.open_current(warehouse_dir)
+    try:
+        demo = is_demo(con)
+    finally:
+        con.close()
+    if not demo:
+        return
+    if not replace_demo:
+        raise InputError(f"{warehouse_dir} holds the demonstration dataset: real data go to an empty data folder "
+                         "(--data-dir), or pass --replace-demo to drop the demonstration data first")
+    snapshot.current_path(warehouse_dir).unlink()
+    for demo_targets in (warehouse_dir.parent / "targets").glob("*-demonstration.toml"):
+        demo_targets.unlink()
+
+
 def ingest(paths: Sequence[Path], settings: Settings, source: str | Mapping[str, str] | None = None,
            progress: Progress | None = None, today: dt.date | None = None,
-           mapping: str | Path | TabularMapping | None = None) -> RunReport:
+           mapping: str | Path | TabularMapping | None = None, replace_demo: bool = False) -> RunReport:
     """Ingest ``paths`` into a new snapshot of the warehouse under ``settings.data_dir``.
+
+    A warehouse holding the demonstration dataset never receives real records (they would mix, and the demo
+    banner would mislead): the ingestion is refused, or with ``replace_demo`` starts from an empty warehouse.
 
     ``source`` is the source name recorded for the records: one name for every path, or a name per given path
     (keyed by ``str(path)``, so one run can ingest several named sources); by default, each file's name.
@@ -245,6 +268,7 @@ def ingest(paths: Sequence[Path], settings: Settings, source: str | Mapping[str,
     report = RunReport(run_id=run_id, started_at=_now())
     warehouse_dir = settings.warehouse_dir
     with snapshot.ingest_lock(warehouse_dir):
+        _guard_demo(warehouse_dir, source, replace_demo)
         known = _ingested_hashes(warehouse_dir)
         entries = list(expand(list(paths)))
         # Workers start before the inputs are hashed, so their start-up overlaps the hashing.

@@ -37,6 +37,13 @@ CONSIDERATIONS: Final = {
     "aucune": "(considerations_environnementales IS NULL AND considerations_sociales IS NULL)",
 }
 MAX_PAGE: Final = 200
+#: The titulaires in force of the records of a CTE ``{records}`` (those set by the last modification that
+#: names some, else the initial ones) — the view ``titulaires_actuels`` restricted before its aggregate.
+CURRENT_TITULAIRES: Final = (
+    "SELECT t.* FROM titulaires t JOIN (SELECT t2.record_uid, max(t2.modification_rank) AS last_rank "
+    "FROM titulaires t2 JOIN {records} r USING (record_uid) GROUP BY t2.record_uid) l "
+    "ON l.record_uid = t.record_uid AND l.last_rank = t.modification_rank"
+)
 
 
 @dataclass
@@ -251,9 +258,10 @@ def buyer_summary(con: duckdb.DuckDBPyConnection, acheteur_id: str) -> dict[str,
         "SELECT year(date_notification) AS y, count(*), sum(montant) FILTER (WHERE NOT coalesce(montant_suspect, "
         "false)) FROM contracts WHERE acheteur_id = ? GROUP BY y ORDER BY y NULLS LAST", [acheteur_id]).fetchall()
     suppliers = con.execute(
-        "SELECT t.id, any_value(t.denomination_sociale), count(*) AS n, sum(c.montant) FILTER (WHERE NOT "
-        "coalesce(c.montant_suspect, false)) FROM contracts c JOIN titulaires_actuels t USING (contract_key) "
-        "WHERE c.acheteur_id = ? GROUP BY t.id ORDER BY n DESC, t.id LIMIT 20", [acheteur_id]).fetchall()
+        f"WITH c AS (SELECT record_uid, montant, montant_suspect FROM contracts WHERE acheteur_id = ?) "
+        f"SELECT t.id, any_value(t.denomination_sociale), count(*) AS n, sum(c.montant) FILTER (WHERE NOT "
+        f"coalesce(c.montant_suspect, false)) FROM c JOIN ({CURRENT_TITULAIRES.format(records='c')}) t "
+        f"USING (record_uid) GROUP BY t.id ORDER BY n DESC, t.id LIMIT 20", [acheteur_id]).fetchall()
     return {"acheteur_id": acheteur_id, "nom": row[0], "contracts": row[1], "montant": row[2],
             "first": row[3], "last": row[4],
             "by_year": [{"year": y, "contracts": n, "montant": m} for y, n, m in by_year],
@@ -261,18 +269,24 @@ def buyer_summary(con: duckdb.DuckDBPyConnection, acheteur_id: str) -> dict[str,
 
 
 def supplier_summary(con: duckdb.DuckDBPyConnection, titulaire_id: str) -> dict[str, Any]:
-    row = con.execute(
-        "SELECT any_value(t.denomination_sociale), count(DISTINCT c.contract_key), sum(c.montant) FILTER (WHERE NOT "
-        "coalesce(c.montant_suspect, false)) FROM contracts c JOIN titulaires_actuels t USING (contract_key) "
-        "WHERE t.id = ? OR left(t.id, 9) = ?", [titulaire_id, titulaire_id]).fetchone()
-    if row is None or row[1] == 0:
+    """A titulaire (SIRET, or SIREN for every establishment): its contracts in force and main buyers."""
+    match = "starts_with({0}id, $id)" if len(titulaire_id) == 9 and titulaire_id.isdigit() else "{0}id = $id"
+    held = (f"WITH named AS (SELECT DISTINCT record_uid FROM titulaires WHERE {match.format('')}), "
+            f"c AS (SELECT c.* FROM contracts c JOIN named USING (record_uid)), "
+            f"held AS (SELECT c.* FROM c JOIN ({CURRENT_TITULAIRES.format(records='c')}) t USING (record_uid) "
+            f"WHERE {match.format('t.')}) ")
+    names = con.execute(
+        f"SELECT any_value(denomination_sociale) FROM titulaires WHERE {match.format('')} "
+        "AND denomination_sociale IS NOT NULL", {"id": titulaire_id}).fetchone()
+    row = con.execute(held + "SELECT count(DISTINCT contract_key), sum(montant) FILTER (WHERE NOT "
+                      "coalesce(montant_suspect, false)) FROM held", {"id": titulaire_id}).fetchone()
+    if row is None or row[0] == 0:
         raise NotFoundError(f"no contract of titulaire {titulaire_id!r}")
-    buyers = con.execute(
-        "SELECT c.acheteur_id, any_value(c.acheteur_nom), count(*) AS n FROM contracts c JOIN titulaires_actuels t "
-        "USING (contract_key) WHERE t.id = ? OR left(t.id, 9) = ? GROUP BY c.acheteur_id ORDER BY n DESC, "
-        "c.acheteur_id LIMIT 20", [titulaire_id, titulaire_id]).fetchall()
-    return {"titulaire_id": titulaire_id, "nom": row[0], "contracts": row[1], "montant": row[2],
-            "top_acheteurs": [{"id": i, "nom": n, "contracts": c} for i, n, c in buyers]}
+    buyers = con.execute(held + "SELECT acheteur_id, any_value(acheteur_nom), count(DISTINCT contract_key) AS n "
+                         "FROM held GROUP BY acheteur_id ORDER BY n DESC, acheteur_id LIMIT 20",
+                         {"id": titulaire_id}).fetchall()
+    return {"titulaire_id": titulaire_id, "nom": names[0] if names else None, "contracts": row[0],
+            "montant": row[1], "top_acheteurs": [{"id": i, "nom": n, "contracts": c} for i, n, c in buyers]}
 
 
 def buyers(con: duckdb.DuckDBPyConnection, limit: int = 200) -> list[tuple[str, str | None, int]]:

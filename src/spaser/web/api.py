@@ -6,6 +6,7 @@ cursor pagination. Responses that depend only on the warehouse carry the snapsho
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from fastapi import APIRouter, Query, Request
@@ -69,6 +70,24 @@ class ContractList(BaseModel):
     contracts: list[ContractSummary]
 
 
+def checked_cursor(cursor: str | None) -> str | None:
+    """A cursor as this API returns them; a forged or damaged one (a date that is not ISO text, a key that is not
+    text) is an InputError naming the field, not a server error in the query."""
+    if not cursor:
+        return None
+    position = queries.decode_cursor(cursor)
+    date, key = position.get("d"), position.get("k")
+    valid = isinstance(key, str) and (not date or isinstance(date, str))
+    if valid and date:
+        try:
+            dt.date.fromisoformat(date)
+        except ValueError:
+            valid = False
+    if not valid:
+        raise InputError(f"cursor: {cursor!r} is not a cursor returned by this API")
+    return cursor
+
+
 def api_router(renderer: Renderer) -> APIRouter:
     router = APIRouter(prefix="/api/v1")
     targets_dir = renderer.settings.data_dir / "targets"
@@ -123,7 +142,7 @@ def api_router(renderer: Renderer) -> APIRouter:
                   cursor: str | None = None, limit: int = Query(50, ge=1, le=queries.MAX_PAGE)) -> Response:
         con, etag = renderer.require()
         filters = queries.ContractFilters(q=q or None, acheteur=buyer or None, annee=year)
-        page = queries.contracts_after(con, filters, cursor, limit)
+        page = queries.contracts_after(con, filters, checked_cursor(cursor), limit)
         return cached(request, etag, {"total": page.total, "next_cursor": page.next_cursor,
                                       "contracts": page.rows})
 

@@ -18,6 +18,7 @@ from fastapi.staticfiles import StaticFiles
 from spaser import __version__
 from spaser.config import Settings
 from spaser.errors import SpaserError
+from spaser.web.cache import ResponseCache
 from spaser.web.reader import WarehouseReader
 from spaser.web.render import Renderer, wants_json
 
@@ -63,7 +64,13 @@ def create_app(settings: Settings) -> FastAPI:
     def health() -> dict[str, str]:
         return {"status": "ok", "version": __version__}
 
+    app.add_middleware(ResponseCache, identity=reader.identity, targets_dir=settings.data_dir / "targets")
     return app
 
 
-__all__ = ["HTMLResponse", "create_app"]
+def app_from_env() -> FastAPI:
+    """The application for ``uvicorn --factory`` (several workers): settings from the environment."""
+    return create_app(Settings())
+
+
+__all__ = ["HTMLResponse", "app_from_env", "create_app"]

@@ -13,6 +13,7 @@ from spaser.indicators.catalogue import MEASURES, by_id, catalogue
 from spaser.indicators.engine import Result
 from spaser.indicators.published import read_results
 from spaser.warehouse import queries
+from spaser.web import charts as ch
 from spaser.web.render import Renderer
 
 #: The indicators the dashboard shows, in order.
@@ -21,6 +22,11 @@ DASHBOARD = ("env_consideration", "social_consideration", "env_criterion", "sme_
 BREAKDOWNS = ("buyer", "cpv_division", "procedure", "region")
 RESULT_FIELDS = ("id", "measure", "year", "scope", "scope_id", "numerator", "denominator", "value", "unit",
                  "coverage", "population", "known", "excluded", "target", "target_year", "expected", "status", "gap")
+
+
+def _label(indicator_id: str, lang: str) -> str:
+    entry = by_id()[indicator_id]
+    return entry.label_fr if lang == "fr" else entry.label_en
 
 
 def _result_rows(results: list[Result]) -> tuple[list[str], list[list[Any]]]:
@@ -69,8 +75,18 @@ def page_router(renderer: Renderer) -> APIRouter:
         data = {"empty": False, "acheteur": acheteur, "annee": year, "years": years,
                 "buyers": queries.buyers(con, 200), "rows": current, "trends": trends, "art35": art35,
                 "labels": {i.id: (i.label_fr, i.label_en) for i in catalogue()}}
+        lang = renderer.language(request)
+        charts = None
+        if fmt == "html":
+            charts = {"targets": ch.targets_vs_actual(
+                [(_label(r.id, lang), r.value, r.target, r.status) for r in current
+                 if r.unit == "%" and r.target is not None], lang, chart_id="targets"),
+                "trends": [ch.trend(_label(i, lang), points[0].unit,
+                                    [(p.year, p.value, p.coverage) for p in points if p.year is not None],
+                                    points[-1].target, points[-1].target_year, lang, chart_id=f"trend-{i}")
+                           for i, points in trends.items() if i in DASHBOARD[:6]]}
         return renderer.respond(request, fmt, "home.html", data, con=con, etag=etag,
-                                csv_table=_result_rows(current), title="spaser")
+                                csv_table=_result_rows(current), title="spaser", charts=charts)
 
     def indicators(request: Request) -> Response:
         data = {"indicators": [{"id": i.id, "label_fr": i.label_fr, "label_en": i.label_en, "unit": i.unit,
@@ -101,9 +117,22 @@ def page_router(renderer: Renderer) -> APIRouter:
                               "numerator": entry.numerator,
                               "parts": {m: entry.parts(m) for m in MEASURES}},
                 "mesure": mesure, "latest": latest, "by_year": by_year, "breakdowns": breakdowns}
-        csv_rows = _result_rows(read_results(con, targets_dir, indicator=indicator_id))
-        return renderer.respond(request, _fmt(request), "indicator.html", data, con=con, etag=etag,
-                                csv_table=csv_rows, title=entry.label_fr)
+        lang, fmt = renderer.language(request), _fmt(request)
+        charts = None
+        if fmt == "html":
+            label = entry.label_fr if lang == "fr" else entry.label_en
+            yearly = [r for r in by_year if r.measure == mesure and r.year is not None]
+            charts = {"trend": ch.trend(label, entry.unit, [(r.year, r.value, r.coverage) for r in yearly
+                                                            if r.year is not None],
+                                        yearly[-1].target if yearly else None,
+                                        yearly[-1].target_year if yearly else None, lang, chart_id="trend"),
+                      "breakdowns": {scope: ch.breakdown(label, entry.unit, [(r.scope_id or "?", r.value, r.denominator)
+                                                                             for r in rows], lang,
+                                                         chart_id=f"breakdown-{scope}")
+                                     for scope, rows in breakdowns.items()}}
+        return renderer.respond(request, fmt, "indicator.html", data, con=con, etag=etag,
+                                csv_table=lambda: _result_rows(read_results(con, targets_dir, indicator=indicator_id)),
+                                title=entry.label_fr, charts=charts)
 
     def contracts(request: Request, q: str | None = None, acheteur: str | None = None,
                   titulaire: str | None = None, cpv: str | None = None, procedure: str | None = None,
@@ -154,7 +183,13 @@ def page_router(renderer: Renderer) -> APIRouter:
     def quality(request: Request) -> Response:
         con, etag = renderer.require()
         overview = queries.quality_overview(con)
-        return renderer.respond(request, _fmt(request), "quality.html", {"quality": overview}, con=con, etag=etag,
+        lang, fmt = renderer.language(request), _fmt(request)
+        charts = None
+        if fmt == "html" and overview["flags"]:
+            charts = {"flags": ch.distribution("Signalements qualité" if lang == "fr" else "Quality flags",
+                                               [(f["flag"], f["contracts"]) for f in overview["flags"][:15]], lang,
+                                               chart_id="flags")}
+        return renderer.respond(request, fmt, "quality.html", {"quality": overview}, con=con, etag=etag, charts=charts,
                                 csv_table=(["flag", "contracts"], [[f["flag"], f["contracts"]]
                                                                   for f in overview["flags"]]),
                                 title="Qualité")

@@ -24,6 +24,10 @@ class WarehouseReader:
         self._con: duckdb.DuckDBPyConnection | None = None
         self._identity: str | None = None
 
+    def identity(self) -> str | None:
+        """The published snapshot's identity (None when there is none): cheap, one stat()."""
+        return self._current_identity()
+
     def _current_identity(self) -> str | None:
         path = current_path(self.warehouse_dir)
         try:

@@ -10,10 +10,11 @@ import csv
 import datetime as dt
 import io
 import math
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, is_dataclass
 from decimal import Decimal
 from typing import Any
+from urllib.parse import urlencode
 
 import duckdb
 import jinja2
@@ -73,6 +74,12 @@ def csv_stream(columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> Iterato
     yield buffer.getvalue()
 
 
+def lang_switch(request: Request, lang: str) -> str:
+    """The query string of the same page in the other language: the page's parameters, one ``lang``."""
+    kept = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"]
+    return "?" + urlencode([*kept, ("lang", "en" if lang == "fr" else "fr")])
+
+
 def fmt_number(value: Any, lang: str = "fr", digits: int = 0) -> str:
     """1234567.8 → « 1 234 568 » (fr, narrow no-break spaces) or "1,234,568" (en)."""
     if value is None:
@@ -121,39 +128,47 @@ class Renderer:
                                request.headers.get("accept-language"))
 
     def is_demo(self, con: duckdb.DuckDBPyConnection | None) -> bool:
-        if con is None:
-            return False
-        row = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'demo_dataset'"
-                          ).fetchone()
-        if not row or not row[0]:
-            return False
-        marker = con.execute("SELECT count(*) FROM demo_dataset").fetchone()
-        return bool(marker and marker[0])
+        from spaser.demo import is_demo
+
+        return con is not None and is_demo(con)
 
     def not_modified(self, request: Request, etag: str | None) -> bool:
-        return etag is not None and request.headers.get("if-none-match") == etag
+        """Whether ``If-None-Match`` names ``etag`` (one of a comma-separated list, or ``*``)."""
+        if etag is None:
+            return False
+        given = request.headers.get("if-none-match")
+        return given is not None and (given.strip() == "*" or etag in (t.strip() for t in given.split(",")))
 
     def respond(self, request: Request, fmt: str, template: str, data: dict[str, Any], *,
                 con: duckdb.DuckDBPyConnection | None = None, etag: str | None = None,
-                csv_table: tuple[Sequence[str], Iterable[Sequence[Any]]] | None = None,
+                csv_table: tuple[Sequence[str], Iterable[Sequence[Any]]]
+                | Callable[[], tuple[Sequence[str], Iterable[Sequence[Any]]]] | None = None,
                 title: str = "", status_code: int = 200, charts: dict[str, Any] | None = None) -> Response:
-        if self.not_modified(request, etag):
-            return Response(status_code=304, headers={"ETag": etag or ""})
-        headers = {"ETag": etag} if etag else {}
         lang = self.language(request)
+        headers: dict[str, str] = {}
+        if fmt == "html":
+            # the page's language comes from ?lang=, the cookie or Accept-Language: one ETag per language
+            headers["Vary"] = "Cookie, Accept-Language"
+            if etag:
+                etag = etag[:-1] + f'-{lang}"'
+        if etag:
+            headers["ETag"] = etag
+        if self.not_modified(request, etag):
+            return Response(status_code=304, headers=headers)
         if fmt == "json":
             return JSONResponse(jsonable(data), headers=headers, status_code=status_code)
         if fmt == "csv":
             if csv_table is None:
                 raise NotFoundError(f"{request.url.path}: this page has no CSV twin")
-            columns, rows = csv_table
+            columns, rows = csv_table() if callable(csv_table) else csv_table
             name = request.url.path.rstrip("/").rsplit("/", 1)[-1] or "index.csv"
             return StreamingResponse(csv_stream(columns, rows), media_type="text/csv; charset=utf-8",
                                      headers=headers | {"Content-Disposition": f'attachment; filename="{name}"'})
         html = self.env.get_template(template).render(
             request=request, lang=lang, t=translator(lang), title=title, data=data, version=__version__,
             demo=self.is_demo(con), path=request.url.path, query=str(request.url.query),
-            twins=self._twins(request, csv_table is not None), charts=charts, **data)
+            lang_switch=lang_switch(request, lang), twins=self._twins(request, csv_table is not None), charts=charts,
+            **data)
         response = HTMLResponse(html, headers=headers, status_code=status_code)
         if request.query_params.get("lang") in ("fr", "en"):
             response.set_cookie("lang", request.query_params["lang"], max_age=365 * 86400, samesite="lax")
@@ -171,6 +186,7 @@ class Renderer:
         lang = self.language(request)
         html = self.env.get_template("error.html").render(
             request=request, lang=lang, t=translator(lang), title=translator(lang)("error"), data={},
-            version=__version__, demo=False, path=request.url.path, query="", twins={}, status=status,
+            version=__version__, demo=False, path=request.url.path, query="", lang_switch=lang_switch(request, lang),
+            twins={}, status=status,
             message=message)
         return HTMLResponse(html, status_code=status)
