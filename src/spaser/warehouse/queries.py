@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -68,7 +69,7 @@ class ContractFilters:
         if self.consideration is not None and self.consideration not in CONSIDERATIONS:
             raise InputError(f"consideration: unknown value {self.consideration!r}; choose among "
                              f"{', '.join(CONSIDERATIONS)}")
-        if self.cpv is not None and not (self.cpv.isdigit() and 2 <= len(self.cpv) <= 8):
+        if self.cpv is not None and not re.fullmatch(r"[0-9]{2,8}", self.cpv):
             raise InputError(f"cpv: {self.cpv!r} is not a CPV code or prefix (2 to 8 digits)")
         if self.annee is not None and not 1990 <= self.annee <= 2100:
             raise InputError(f"annee: {self.annee!r} is not a year")

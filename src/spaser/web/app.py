@@ -12,6 +12,7 @@ from importlib import resources
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 
@@ -46,6 +47,15 @@ def create_app(settings: Settings) -> FastAPI:
         if wants_json(request):
             return JSONResponse({"error": exc.message, "status": exc.http_status}, status_code=exc.http_status)
         return renderer.error_page(request, exc.http_status, exc.message)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in error.get('loc', ())[1:]) or 'request'}: {error.get('msg', 'invalid')}"
+            f" (got {error.get('input')!r})" for error in exc.errors())
+        if wants_json(request):
+            return JSONResponse({"error": problems, "status": 400}, status_code=400)
+        return renderer.error_page(request, 400, problems)
 
     @app.exception_handler(404)
     async def _not_found(request: Request, exc: Any) -> Response:

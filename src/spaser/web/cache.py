@@ -61,8 +61,10 @@ class ResponseCache:
         if cached is not None:
             status, response_headers, body = cached
             etag = next((v for k, v in response_headers if k == b"etag"), None)
-            if etag is not None and headers.get("if-none-match") == etag.decode():
-                await send({"type": "http.response.start", "status": 304, "headers": [(b"etag", etag)]})
+            wanted = [tag.strip() for tag in headers.get("if-none-match", "").split(",") if tag.strip()]
+            if etag is not None and (etag.decode() in wanted or "*" in wanted):
+                kept = [(k, v) for k, v in response_headers if k in (b"etag", b"vary", b"cache-control")]
+                await send({"type": "http.response.start", "status": 304, "headers": kept})
                 await send({"type": "http.response.body", "body": b""})
                 return
             await send({"type": "http.response.start", "status": status, "headers": response_headers})

@@ -66,7 +66,9 @@ def _num(value: SupportsFloat | None) -> float | None:
 
 def _finish(layers: alt.LayerChart | alt.Chart, lang: str, summary: str, width: int = WIDTH,
             height: int = HEIGHT) -> dict[str, Any]:
-    chart = layers.properties(width=width, height=height, description=summary).configure(**vega_config(lang))
+    # Padding: browsers may draw the labels in a wider font than the one vl-convert measured with.
+    chart = layers.properties(width=width, height=height, description=summary,
+                              padding={"left": 28, "right": 28, "top": 6, "bottom": 6}).configure(**vega_config(lang))
     spec: dict[str, Any] = chart.to_dict(validate=False)
     return spec
 

@@ -24,6 +24,28 @@ RESULT_FIELDS = ("id", "measure", "year", "scope", "scope_id", "numerator", "den
                  "coverage", "population", "known", "excluded", "target", "target_year", "expected", "status", "gap")
 
 
+def _int(name: str, text: str | None) -> int | None:
+    """An integer query parameter; empty means absent; anything else is a 400 naming the parameter."""
+    if text is None or not text.strip():
+        return None
+    try:
+        return int(text.strip())
+    except ValueError:
+        raise InputError(f"{name}: {text!r} is not a whole number") from None
+
+
+def _float(name: str, text: str | None) -> float | None:
+    if text is None or not text.strip():
+        return None
+    try:
+        value = float(text.strip().replace(",", ".").replace(" ", ""))
+    except ValueError:
+        raise InputError(f"{name}: {text!r} is not a number") from None
+    if value != value or value in (float("inf"), float("-inf")):
+        raise InputError(f"{name}: {text!r} is not a finite number")
+    return value
+
+
 def _label(indicator_id: str, lang: str) -> str:
     entry = by_id()[indicator_id]
     return entry.label_fr if lang == "fr" else entry.label_en
@@ -52,8 +74,11 @@ def page_router(renderer: Renderer) -> APIRouter:
     router = APIRouter()
     targets_dir = renderer.settings.data_dir / "targets"
 
-    def home(request: Request, acheteur: str | None = None, annee: int | None = None) -> Response:
+    def home(request: Request, acheteur: str | None = None, annee_text: str | None = Query(None, alias="annee")
+             ) -> Response:
         fmt = _fmt(request)
+        annee = _int("annee", annee_text)
+        acheteur = acheteur or None
         found = renderer.warehouse()
         if found is None:
             return renderer.respond(request, fmt, "home.html", {"empty": True, "rows": [], "trends": {},
@@ -136,23 +161,28 @@ def page_router(renderer: Renderer) -> APIRouter:
 
     def contracts(request: Request, q: str | None = None, acheteur: str | None = None,
                   titulaire: str | None = None, cpv: str | None = None, procedure: str | None = None,
-                  annee: int | None = None, montant_min: float | None = None, montant_max: float | None = None,
+                  annee: str | None = None, montant_min: str | None = None, montant_max: str | None = None,
                   consideration: str | None = None, flag: str | None = None, sort: str = "date",
-                  page: int = Query(1, ge=1)) -> Response:
+                  page: str | None = None) -> Response:
+        # A form submits its empty fields ("annee="): they mean "no filter", not a type error.
         con, etag = renderer.require()
         filters = queries.ContractFilters(q or None, acheteur or None, titulaire or None, cpv or None,
-                                          procedure or None, annee, montant_min, montant_max,
-                                          consideration or None, flag or None, sort)
+                                          procedure or None, _int("annee", annee), _float("montant_min", montant_min),
+                                          _float("montant_max", montant_max), consideration or None, flag or None,
+                                          sort or "date")
+        page_number = _int("page", page) or 1
+        if not 1 <= page_number <= 100_000:
+            raise InputError(f"page: must be between 1 and 100000, got {page_number}")
         fmt = _fmt(request)
         if fmt == "csv":
             columns, cursor = queries.export_rows(con, filters)
             return renderer.respond(request, fmt, "contracts.html", {}, con=con, etag=etag,
                                     csv_table=(columns, _rows(cursor)))
         size = 50
-        result = queries.list_contracts(con, filters, offset=(page - 1) * size, limit=size)
+        result = queries.list_contracts(con, filters, offset=(page_number - 1) * size, limit=size)
         procedures = [p for (p,) in con.execute(
             "SELECT DISTINCT procedure FROM contracts WHERE procedure IS NOT NULL ORDER BY 1").fetchall()]
-        data = {"filters": filters, "result": result, "page": page, "pages": max(1, -(-result.total // size)),
+        data = {"filters": filters, "result": result, "page": page_number, "pages": max(1, -(-result.total // size)),
                 "procedures": procedures, "years": queries.years(con)}
         return renderer.respond(request, fmt, "contracts.html", data, con=con, etag=etag,
                                 csv_table=(list(queries.LIST_COLUMNS), []), title="Contrats")
