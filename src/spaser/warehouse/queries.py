@@ -82,10 +82,13 @@ class ContractFilters:
         conditions: list[str] = []
         params: list[Any] = []
         if self.q:
-            keys = _search_keys(con, self.q)
-            if keys is not None:
-                conditions.append("contract_key IN (SELECT unnest(?))")
-                params.append(keys)
+            matching = _search_sql(con, self.q)
+            if matching is not None:
+                sql, search_params = matching
+                conditions.append(f"contract_key IN (SELECT contract_key FROM ({sql}))")
+                params += search_params
+            elif _has_search_index(con):
+                pass  # only stop words: no full-text constraint
             else:
                 conditions.append("strip_accents(lower(objet)) LIKE ?")
                 params.append("%" + _fold(self.q) + "%")
@@ -126,21 +129,19 @@ def _fold(text: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFKD", text.lower()) if not unicodedata.combining(c))
 
 
-def _search_keys(con: duckdb.DuckDBPyConnection, query: str) -> list[str] | None:
-    """Contract keys matching a French full-text query, or None when the snapshot has no search index."""
-    import importlib
+def _has_search_index(con: duckdb.DuckDBPyConnection) -> bool:
+    row = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'search_postings'").fetchone()
+    return bool(row and row[0])
 
-    try:
-        search: Any = importlib.import_module("spaser.warehouse.search")
-    except ImportError:
+
+def _search_sql(con: duckdb.DuckDBPyConnection, query: str) -> tuple[str, list[object]] | None:
+    """The full-text matches as SQL to embed (exact totals, any sort), or None: no searchable term, or a
+    snapshot built before the index existed (then the caller falls back to a substring match)."""
+    if not _has_search_index(con):
         return None
-    if not hasattr(search, "search"):
-        return None
-    try:
-        page = search.search(con, query, limit=100_000)
-    except duckdb.CatalogException:
-        return None
-    return list(page.keys)
+    from spaser.warehouse.search import matching_sql
+
+    return matching_sql(con, query)
 
 
 @dataclass
