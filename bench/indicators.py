@@ -126,6 +126,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
+def _spaced(number: int) -> str:
+    return f"{number:,}".replace(",", " ")
+
+
 def report(result: dict[str, Any]) -> str:
     machine = result["machine"]
     total = result["compute_and_read_s"]
@@ -134,9 +138,9 @@ def report(result: dict[str, Any]) -> str:
         "",
         f"Machine: {machine['cpu']}, {machine['usable_cores']} usable cores, "
         f"{machine['ram_bytes'] / 2**30:.0f} GiB RAM, Python {machine['python']}, DuckDB {machine['duckdb']}.",
-        f"Warehouse: {result['contracts']:,} contracts".replace(",", " ")
-        + f", years {', '.join(str(y) for y in result['years'])}; {result['indicators']} indicators × 2 measures × "
-        f"{len(result['scopes'])} scopes → {result['result_rows']:,} results.".replace(",", " "),
+        f"Warehouse: {_spaced(result['contracts'])} contracts, years {', '.join(str(y) for y in result['years'])}; "
+        f"{result['indicators']} indicators × 2 measures × {len(result['scopes'])} scopes → "
+        f"{_spaced(result['result_rows'])} results.",
         "",
         "| step | seconds | × count(*) |",
         "|---|---:|---:|",

@@ -90,7 +90,7 @@ def _grouping_code(scope: str, scopes: Sequence[str]) -> int:
 
 
 #: Sums and counts over an empty or all-unknown group are 0, not NULL (count_if of NULLs is NULL in DuckDB).
-AGGREGATES: Final = {"count_if": "count_if(coalesce({0}, false))", "sum": "coalesce(sum({0}), 0)"}
+AGGREGATES: Final = {"count_if": "coalesce(count_if({0}), 0)", "sum": "coalesce(sum({0}), 0)"}
 
 
 class _Plan:
