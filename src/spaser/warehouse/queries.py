@@ -24,6 +24,26 @@ LIST_COLUMNS: Final = (
     "date_notification", "montant", "montant_suspect", "offres_recues", "considerations_sociales",
     "considerations_environnementales", "quality_flags", "n_titulaires", "n_modifications",
 )
+#: Table Schema types and meanings of LIST_COLUMNS (the explorer's CSV export; lists joined with " | ").
+LIST_SCHEMA: Final[dict[str, tuple[str, str]]] = {
+    "contract_key": ("string", "Deduplication key of the contract (docs/ingestion.md)."),
+    "id": ("string", "Contract id as published."),
+    "acheteur_id": ("string", "Buyer's SIRET (or the autorité concédante's)."),
+    "acheteur_nom": ("string", "Buyer's name as published."),
+    "objet": ("string", "Object of the contract."),
+    "code_cpv": ("string", "CPV code, 8 digits without check digit."),
+    "procedure": ("string", "Procedure (DECP label)."),
+    "nature": ("string", "Nature (DECP label)."),
+    "date_notification": ("date", "Notification date (signature date for a concession)."),
+    "montant": ("number", "Current amount in euros HT, after modifications."),
+    "montant_suspect": ("boolean", "Amount flagged suspicious (excluded from value indicators)."),
+    "offres_recues": ("integer", "Bids received."),
+    "considerations_sociales": ("string", "Social considerations, joined with ' | '."),
+    "considerations_environnementales": ("string", "Environmental considerations, joined with ' | '."),
+    "quality_flags": ("string", "Quality flags field:defect, joined with ' | '."),
+    "n_titulaires": ("integer", "Titulaires of the chosen version."),
+    "n_modifications": ("integer", "Modifications applied."),
+}
 SORTS: Final = {
     "date": "date_notification DESC NULLS LAST, contract_key",
     "date_asc": "date_notification ASC NULLS LAST, contract_key",
@@ -45,6 +65,13 @@ CURRENT_TITULAIRES: Final = (
     "FROM titulaires t2 JOIN {records} r USING (record_uid) GROUP BY t2.record_uid) l "
     "ON l.record_uid = t.record_uid AND l.last_rank = t.modification_rank"
 )
+
+
+def explorer_table_schema() -> dict[str, Any]:
+    """The Table Schema of ``/contrats.csv`` (the explorer's filtered set)."""
+    return {"fields": [{"name": name, "type": LIST_SCHEMA[name][0], "description": LIST_SCHEMA[name][1]}
+                       for name in LIST_COLUMNS],
+            "primaryKey": ["contract_key"], "missingValues": [""]}
 
 
 @dataclass

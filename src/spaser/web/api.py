@@ -155,9 +155,14 @@ def api_router(renderer: Renderer) -> APIRouter:
     def indicators_schema() -> dict[str, Any]:
         return table_schema()
 
-    @router.get("/schemas/contracts.schema.json", tags=["open data"], summary="Table Schema of the contracts "
-                "export (spaser export csv)")
+    @router.get("/schemas/contracts.schema.json", tags=["open data"], summary="Table Schema of the contract "
+                "explorer's CSV (/contrats.csv)")
     def contracts_schema() -> dict[str, Any]:
+        return queries.explorer_table_schema()
+
+    @router.get("/schemas/contracts-export.schema.json", tags=["open data"], summary="Table Schema of "
+                "`spaser export csv` (one row per contract × titulaire)")
+    def contracts_export_schema() -> dict[str, Any]:
         return contracts_table_schema()
 
     return router

@@ -601,3 +601,23 @@ def test_dashboard_coverage_is_a_rounded_percentage(client: TestClient) -> None:
     section = html[html.index('id="art35-title"'):html.index("</section>", html.index('id="art35-title"'))]
     assert re.search(r"Couverture : \d+ %", section), section
     assert not re.search(r"\d\.\d{3,}", section)
+
+
+@pytest.mark.parametrize(("csv_url", "schema_url"), [
+    ("/contrats.csv", "/api/v1/schemas/contracts.schema.json"),
+    ("/api/v1/indicators.csv?scope=all&scope=buyer", "/api/v1/schemas/indicators.schema.json"),
+])
+def test_open_data_downloads_are_valid_against_their_table_schema(client: TestClient, tmp_path: Path,
+                                                                   csv_url: str, schema_url: str) -> None:
+    """Regression: the open-data page paired the explorer's CSV with the schema of `spaser export csv`."""
+    import frictionless
+
+    body = client.get(csv_url)
+    assert body.status_code == 200 and body.text.count("\n") > 1
+    path = tmp_path / "download.csv"
+    path.write_text(body.text, encoding="utf-8")
+    schema = frictionless.Schema.from_descriptor(client.get(schema_url).json())
+    report = frictionless.validate(frictionless.Resource(path=path.name, basepath=str(tmp_path), schema=schema))
+    assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])[:5]
+    links = client.get("/donnees.json").json()["downloads"]
+    assert any(d["href"].split("?")[0] == csv_url.split("?")[0] and d["schema"] == schema_url for d in links)
