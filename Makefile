@@ -22,6 +22,8 @@ install:
 	  || python3 -m pip install --quiet uv \
 	  || python3 -m pip install --quiet --user --break-system-packages uv
 	@$(UV) sync --frozen --quiet
+	@# htmx for the web pages, from the npm registry with its lock file (the pages work without it).
+	@if command -v npm >/dev/null 2>&1; then npm ci --no-audit --no-fund --silent || echo "npm ci failed: pages work without htmx"; fi
 
 # DATA=PATH...: ingest these DECP files first (exit 2, some file unreadable, still serves the others); else, on an
 # empty data folder ($SPASER_DATA_DIR, default ./data), seed the synthetic demonstration dataset (docs/demo.md).

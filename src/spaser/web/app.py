@@ -13,7 +13,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from spaser import __version__
@@ -40,6 +40,13 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.reader = reader
     app.state.renderer = renderer
     static = resources.files("spaser.web").joinpath("static")
+    if renderer.htmx is not None:
+        htmx = renderer.htmx
+
+        @app.get("/static/vendor/htmx.min.js", include_in_schema=False)
+        def _htmx() -> FileResponse:
+            return FileResponse(htmx, media_type="text/javascript", headers={"Cache-Control": "max-age=86400"})
+
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
 
     @app.exception_handler(SpaserError)

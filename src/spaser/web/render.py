@@ -10,9 +10,11 @@ import csv
 import datetime as dt
 import io
 import math
+import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, is_dataclass
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
@@ -100,10 +102,21 @@ def fmt_result(value: Any, unit: str, lang: str = "fr") -> str:
     return fmt_number(value, lang, 1) + f" {unit}"
 
 
+def htmx_script() -> Path | None:
+    """htmx as installed by ``make install`` (npm, with the repository's lock file), or None: the pages work
+    without it (plain links and forms), htmx only swaps the explorer's results in place."""
+    override = os.environ.get("SPASER_HTMX_JS")
+    candidates = [Path(override)] if override else []
+    candidates += [base / "node_modules" / "htmx.org" / "dist" / "htmx.min.js"
+                   for base in (Path(__file__).resolve().parents[3], Path.cwd())]
+    return next((path for path in candidates if path.is_file()), None)
+
+
 class Renderer:
     def __init__(self, settings: Settings, reader: WarehouseReader) -> None:
         self.settings = settings
         self.reader = reader
+        self.htmx = htmx_script()
         self.env = jinja2.Environment(
             loader=jinja2.PackageLoader("spaser.web", "templates"),
             autoescape=jinja2.select_autoescape(["html"]),
@@ -168,7 +181,7 @@ class Renderer:
             request=request, lang=lang, t=translator(lang), title=title, data=data, version=__version__,
             demo=self.is_demo(con), path=request.url.path, query=str(request.url.query),
             lang_switch=lang_switch(request, lang), twins=self._twins(request, csv_table is not None), charts=charts,
-            **data)
+            htmx=self.htmx is not None, **data)
         response = HTMLResponse(html, headers=headers, status_code=status_code)
         if request.query_params.get("lang") in ("fr", "en"):
             response.set_cookie("lang", request.query_params["lang"], max_age=365 * 86400, samesite="lax")
@@ -187,6 +200,5 @@ class Renderer:
         html = self.env.get_template("error.html").render(
             request=request, lang=lang, t=translator(lang), title=translator(lang)("error"), data={},
             version=__version__, demo=False, path=request.url.path, query="", lang_switch=lang_switch(request, lang),
-            twins={}, status=status,
-            message=message)
+            twins={}, status=status, htmx=False, message=message)
         return HTMLResponse(html, status_code=status)
