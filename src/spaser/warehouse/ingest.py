@@ -418,7 +418,7 @@ def _build_and_publish(warehouse_dir: Path, run_id: str, staged: dict[str, list[
         refresh_lieux(con)
         lap("deduplicate")
         refresh_derived(con)
-        lap("indicator_facts")
+        lap("derived")  # facts, published indicators, search index
         snapshot.fault_point("after_dedupe")
         now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
         con.executemany(
