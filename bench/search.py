@@ -44,7 +44,8 @@ from typing import Any
 import duckdb
 
 from ingest import machine_info  # bench/ingest.py
-from spaser.warehouse.search import build_search_index, search
+from spaser.warehouse.search import search
+from spaser.warehouse.search_index import build_search_index
 from spaser.warehouse.search_text import fold, stem_words, words_of
 
 REPO = Path(__file__).resolve().parents[1]

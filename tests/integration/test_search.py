@@ -17,7 +17,8 @@ from spaser.warehouse import search as search_module
 from spaser.warehouse import snapshot
 from spaser.warehouse.derived import refresh_derived
 from spaser.warehouse.ingest import ingest
-from spaser.warehouse.search import SearchFilters, SearchPage, build_search_index, matching_sql, search
+from spaser.warehouse.search import SearchFilters, SearchPage, matching_sql, search
+from spaser.warehouse.search_index import build_search_index
 from tests.conftest import TODAY
 
 BUYER_RENNES = "21350238800019"

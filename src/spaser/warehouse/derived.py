@@ -14,7 +14,7 @@ from spaser.reference.views import create_views
 def refresh_derived(con: duckdb.DuckDBPyConnection) -> None:
     """Recreate the enriched views, then the indicator fact table (which reads them) and the published
     indicator results (which read the facts), then the full-text search index (empty without contracts)."""
-    from spaser.warehouse.search import build_search_index
+    from spaser.warehouse.search_index import build_search_index
 
     if create_views(con):
         from spaser.indicators.facts import store_facts

@@ -16,32 +16,11 @@ from pydantic import BaseModel
 from spaser.decp.export_tabular import table_schema as contracts_table_schema
 from spaser.errors import InputError
 from spaser.indicators.catalogue import MEASURES, by_id
-from spaser.indicators.engine import SCOPES
+from spaser.indicators.engine import SCOPES, Result
 from spaser.indicators.output import FIELDS, table_schema
 from spaser.indicators.published import read_results
 from spaser.warehouse import queries
 from spaser.web.render import Renderer, csv_stream, jsonable
-
-
-class IndicatorResult(BaseModel):
-    id: str
-    measure: str
-    year: int | None
-    scope: str
-    scope_id: str | None
-    numerator: float | None
-    denominator: float | None
-    value: float | None
-    unit: str
-    coverage: float | None
-    population: int
-    known: int
-    excluded: int
-    target: float | None = None
-    target_year: int | None = None
-    expected: float | None = None
-    status: str | None = None
-    gap: float | None = None
 
 
 class ContractSummary(BaseModel):
@@ -112,7 +91,7 @@ def api_router(renderer: Renderer) -> APIRouter:
                                scope_id=buyer, year=year)
         return results, etag
 
-    @router.get("/indicators", response_model=list[IndicatorResult], tags=["indicators"],
+    @router.get("/indicators", response_model=list[Result], tags=["indicators"],
                 summary="Indicator results (same filters and JSON objects as `spaser indicators`)")
     def indicators(request: Request, year: int | None = None, scope: list[str] | None = Query(None),
                    buyer: str | None = None, indicator: str | None = None,

@@ -11,7 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from spaser.errors import InputError
-from spaser.warehouse.search import _SQL_SEPARATORS, MAX_QUERY_TERMS, QueryTerm, parse_query
+from spaser.warehouse.search import MAX_QUERY_TERMS, QueryTerm, parse_query
+from spaser.warehouse.search_index import SQL_SEPARATORS
 from spaser.warehouse.search_text import STOP_WORDS, fold, normalise_terms
 
 
@@ -95,7 +96,7 @@ _CON = duckdb.connect()
 
 def _index_terms(text: str) -> list[str]:
     words = _CON.execute(
-        f"SELECT unnest(string_split_regex(strip_accents(lower(?)), '{_SQL_SEPARATORS}'))", [text]).fetchall()
+        f"SELECT unnest(string_split_regex(strip_accents(lower(?)), '{SQL_SEPARATORS}'))", [text]).fetchall()
     return [term for (word,) in words for term in normalise_terms(word)]
 
 
