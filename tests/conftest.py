@@ -13,6 +13,8 @@ from spaser.config import Settings
 from spaser.warehouse.ingest import ingest
 from spaser.warehouse.report import RunReport
 
+pytest_plugins = ["tests.platform_fixtures", "tests.marketplace_world"]
+
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = ROOT.parent / "shared" / "data"
 DECP = SHARED_DATA / "decp"

@@ -62,6 +62,47 @@ class Settings(BaseSettings):
         default=None,
         description="URL of the publication policy (package `publicationPolicy`); unset: not written.",
     )
+    secrets_dir: Path | None = Field(
+        default=None,
+        description="Folder of the platform's keys (master key wrapping the consultations' bid keys, audit "
+        "chain key, receipt signing key); default <data dir>/secrets. Keep it off the database server and "
+        "out of database backups: with the database alone, sealed bids stay unreadable.",
+    )
+    files_dir: Path | None = Field(
+        default=None,
+        description="File store of consultation documents and sealed bid envelopes; default <data dir>/files.",
+    )
+    public_url: str = Field(
+        default="http://127.0.0.1:8000",
+        description="Address of the platform as users reach it, used in the links of e-mails.",
+    )
+    smtp_url: str | None = Field(
+        default=None,
+        description="SMTP server for the outbox (smtp://user:password@host:port, smtps:// for TLS); unset: "
+        "messages stay in the outbox, readable by `spaser outbox list`.",
+    )
+    mail_from: str = Field(default="spaser <no-reply@localhost>", description="Sender of the outbox messages.")
+    session_hours: int = Field(default=12, description="Lifetime of a login session, in hours.")
+    login_max_failures: int = Field(
+        default=5, description="Failed logins allowed per e-mail address within `login_window_minutes`.")
+    login_max_failures_per_client: int = Field(
+        default=30, description="Failed logins allowed per client address within `login_window_minutes`.")
+    login_window_minutes: int = Field(default=15, description="Window of the login rate limit, in minutes.")
+    max_document_mb: int = Field(default=50, description="Largest consultation document accepted, in MB.")
+    max_bid_file_mb: int = Field(default=200, description="Largest bid file accepted, in MB.")
+    ingest_platform_after_award: bool = Field(
+        default=False,
+        description="Ingest the platform's DECP feed into the warehouse right after each contract notification "
+        "(otherwise run `spaser ingest --source platform`).",
+    )
+
+    @property
+    def platform_secrets_dir(self) -> Path:
+        return self.secrets_dir or self.data_dir / "secrets"
+
+    @property
+    def platform_files_dir(self) -> Path:
+        return self.files_dir or self.data_dir / "files"
 
     @property
     def warehouse_dir(self) -> Path:

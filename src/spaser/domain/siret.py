@@ -236,3 +236,9 @@ def _check_siret(ident: str, field: str, flags: list[str]) -> bool:
         flags.append(f"{field}:siret_cle")
         return False
     return True
+
+
+def is_valid_siret(value: str) -> bool:
+    """A SIRET as a person types it (spaces allowed): 14 digits passing the INSEE check (La Poste included)."""
+    digits = _SEPARATORS.sub("", value)
+    return _is_14_digits(digits) and _stdnum_valid(digits)
