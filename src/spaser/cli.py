@@ -19,10 +19,11 @@ from spaser.cli_common import RichProgress, err, out, print_report, settings, st
 from spaser.cli_demo import demo_app
 from spaser.cli_fetch import fetch_app
 from spaser.cli_indicators import indicators
+from spaser.cli_platform import audit_app, db_app, keys_app, outbox_app, users_app, verify_receipt_command
 from spaser.cli_quality import quality
 from spaser.cli_reference import reference_app
 from spaser.config import Settings
-from spaser.errors import SpaserError
+from spaser.errors import InputError, SpaserError
 
 app = typer.Typer(
     name="spaser",
@@ -39,6 +40,12 @@ app.add_typer(fetch_app, name="fetch")
 app.add_typer(demo_app, name="demo")
 app.command("quality")(quality)
 app.command("indicators")(indicators)
+app.add_typer(db_app, name="db")
+app.add_typer(users_app, name="users")
+app.add_typer(audit_app, name="audit")
+app.add_typer(outbox_app, name="outbox")
+app.add_typer(keys_app, name="keys")
+app.command("verify-receipt")(verify_receipt_command)
 
 @app.callback()
 def _root(
@@ -57,9 +64,12 @@ def _root(
 
 @app.command()
 def ingest(
-    paths: Annotated[list[Path], typer.Argument(
-        help="DECP files or folders (JSON, XML; .gz and .zip accepted; CSV and XLSX with --mapping).")],
-    source: Annotated[str | None, typer.Option("--source", help="Source name recorded for these files.")] = None,
+    paths: Annotated[list[Path] | None, typer.Argument(
+        help="DECP files or folders (JSON, XML; .gz and .zip accepted; CSV and XLSX with --mapping); none with "
+        "--source platform.")] = None,
+    source: Annotated[str | None, typer.Option(
+        "--source", help="Source name recorded for these files; `platform` with no path ingests the "
+        "marketplace's DECP feed.")] = None,
     mapping: Annotated[str | None, typer.Option(
         "--mapping", help="Column mapping for the CSV/XLSX files: a shipped name (decp-info, decp-augmente, "
         "nice-atexo) or a .toml file (docs/tabular.md).")] = None,
@@ -73,8 +83,15 @@ def ingest(
 
     progress = None if quiet else RichProgress(err)
     with user_errors():
-        report = run_ingest(paths, settings(), source=source, progress=progress, mapping=mapping,
-                            replace_demo=replace_demo)
+        if not paths and source == "platform":
+            from spaser.marketplace.feed_ingest import ingest_platform_feed
+
+            report = ingest_platform_feed(settings(), progress=progress)
+        elif not paths:
+            raise InputError("give DECP files or folders to ingest, or --source platform for the marketplace feed")
+        else:
+            report = run_ingest(paths, settings(), source=source, progress=progress, mapping=mapping,
+                                replace_demo=replace_demo)
     if report_json is not None:
         report_json.parent.mkdir(parents=True, exist_ok=True)
         report_json.write_text(json.dumps(report.to_json(), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
@@ -98,6 +115,10 @@ def serve(
     from spaser.web.app import create_app
 
     current = settings()
+    with user_errors():  # migrate once here, before the workers start
+        from spaser.platform_db.context import Platform
+
+        Platform.open(current).close()
     out.print(f"spaser: http://{host}:{port}/ (data: {current.data_dir})")
     if workers > 1:
         os.environ["SPASER_DATA_DIR"] = str(current.data_dir)

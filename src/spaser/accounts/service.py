@@ -30,7 +30,6 @@ from spaser.accounts.passwords import DUMMY_HASH, hash_password, needs_rehash, v
 from spaser.accounts.roles import require
 from spaser.domain.siret import is_valid_siret
 from spaser.errors import (
-    AuthenticationError,
     ConflictError,
     InputError,
     NotFoundError,
@@ -41,6 +40,9 @@ from spaser.platform_db.context import Context
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 RESET_HOURS = 2
+
+
+WRONG_CREDENTIALS = "wrong e-mail address or password"
 
 
 def _token_hash(token: str) -> str:
@@ -132,8 +134,9 @@ def _recent_failures(session: Session, column: InstrumentedAttribute[str], value
     ).scalar_one()
 
 
-def authenticate(session: Session, ctx: Context, *, email: str, password: str, client: str) -> User:
-    """The user with these credentials, after the rate limit; every attempt is recorded."""
+def authenticate(session: Session, ctx: Context, *, email: str, password: str, client: str) -> User | None:
+    """The user with these credentials, or None; every attempt is recorded in the caller's transaction, which
+    must commit before it reports a failure (else the rate limiter never sees it). Raises only when throttled."""
     settings = ctx.settings
     email = email.strip().lower()
     client = client[:64]
@@ -150,7 +153,7 @@ def authenticate(session: Session, ctx: Context, *, email: str, password: str, c
     session.add(LoginAttempt(email=email, client=client, at=ctx.now, succeeded=ok))
     if not ok or user is None:
         session.flush()
-        raise AuthenticationError("wrong e-mail address or password")
+        return None
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     user.last_login_at = ctx.now

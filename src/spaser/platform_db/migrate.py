@@ -12,7 +12,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -24,9 +24,17 @@ def alembic_config(engine: Engine) -> Config:
     return config
 
 
+#: PostgreSQL advisory lock key held while migrating: web workers starting together migrate one at a time.
+_PG_LOCK = 0x5B45_E201
+
+
 def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Migrate in one transaction; concurrent callers wait (SQLite: BEGIN IMMEDIATE; PostgreSQL: an advisory
+    lock), then find the schema current and do nothing."""
     config = alembic_config(engine)
     with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_LOCK})
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
 

@@ -10,32 +10,43 @@ import contextlib
 from collections.abc import AsyncIterator
 from importlib import resources
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from spaser import __version__
 from spaser.config import Settings
-from spaser.errors import SpaserError
+from spaser.errors import AuthenticationError, SpaserError, TooManyRequestsError
+from spaser.platform_db.context import Platform
+from spaser.web.auth import Auth
 from spaser.web.cache import ResponseCache
 from spaser.web.reader import WarehouseReader
 from spaser.web.render import Renderer, wants_json
 
 
-def create_app(settings: Settings) -> FastAPI:
+def create_app(settings: Settings, platform: Platform | None = None) -> FastAPI:
+    """The whole platform: observatory pages and API, marketplace, accounts. ``platform`` (database, keys, clock)
+    is opened from ``settings`` and migrated when not given."""
     reader = WarehouseReader(settings.warehouse_dir)
+    platform = platform or Platform.open(settings)
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         yield
         reader.close()
+        platform.close()
 
     app = FastAPI(title="spaser", version=__version__, openapi_url="/openapi.json", lifespan=lifespan,
                   description="Observatoire de la commande publique responsable : indicateurs du SPASER, contrats "
                               "(DECP), données ouvertes.")
     renderer = Renderer(settings, reader)
+    auth = Auth(platform)
+    renderer.auth = auth
+    app.state.platform = platform
+    app.state.auth = auth
     app.state.settings = settings
     app.state.reader = reader
     app.state.renderer = renderer
@@ -51,9 +62,15 @@ def create_app(settings: Settings) -> FastAPI:
 
     @app.exception_handler(SpaserError)
     async def _error(request: Request, exc: SpaserError) -> Response:
+        headers = ({"Retry-After": str(exc.retry_after_s)} if isinstance(exc, TooManyRequestsError) else {})
         if wants_json(request):
-            return JSONResponse({"error": exc.message, "status": exc.http_status}, status_code=exc.http_status)
-        return renderer.error_page(request, exc.http_status, exc.message)
+            return JSONResponse({"error": exc.message, "status": exc.http_status}, status_code=exc.http_status,
+                                headers=headers)
+        if isinstance(exc, AuthenticationError) and request.method == "GET":
+            return RedirectResponse(f"/connexion?{urlencode({'suite': request.url.path})}", status_code=303)
+        response = renderer.error_page(request, exc.http_status, exc.message)
+        response.headers.update(headers)
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:
@@ -71,10 +88,16 @@ def create_app(settings: Settings) -> FastAPI:
             return JSONResponse({"error": message, "status": 404}, status_code=404)
         return renderer.error_page(request, 404, str(message))
 
+    from spaser.web.account_pages import account_router
     from spaser.web.api import api_router
+    from spaser.web.api_market import market_api_router
+    from spaser.web.market_pages import market_router
     from spaser.web.pages import page_router
 
     app.include_router(api_router(renderer))
+    app.include_router(market_api_router(renderer, auth))
+    app.include_router(account_router(renderer, auth))
+    app.include_router(market_router(renderer, auth))
     app.include_router(page_router(renderer))
 
     @app.get("/api/v1/health", tags=["status"])

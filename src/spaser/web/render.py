@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, is_dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 import duckdb
@@ -28,6 +28,9 @@ from spaser.config import Settings
 from spaser.errors import NotFoundError
 from spaser.web.i18n import choose_language, translator
 from spaser.web.reader import WarehouseReader
+
+if TYPE_CHECKING:
+    from spaser.web.auth import Auth
 
 FORMATS = ("html", "json", "csv")
 
@@ -102,6 +105,14 @@ def fmt_result(value: Any, unit: str, lang: str = "fr") -> str:
     return fmt_number(value, lang, 1) + f" {unit}"
 
 
+def fmt_when(value: dt.datetime | None, lang: str = "fr") -> str:
+    """A server time for people: « 12/10/2026 à 12:00 UTC » (fr) or "2026-10-12 12:00 UTC" (en)."""
+    if value is None:
+        return "—"
+    value = value.astimezone(dt.UTC)
+    return value.strftime("%d/%m/%Y à %H:%M UTC") if lang == "fr" else value.strftime("%Y-%m-%d %H:%M UTC")
+
+
 def htmx_script() -> Path | None:
     """htmx as installed by ``make install`` (npm, with the repository's lock file), or None: the pages work
     without it (plain links and forms), htmx only swaps the explorer's results in place."""
@@ -126,6 +137,9 @@ class Renderer:
         )
         self.env.filters["number"] = fmt_number
         self.env.filters["result"] = fmt_result
+        self.env.filters["when"] = fmt_when
+        #: Set by the app when the platform database is open: the logged-in user and CSRF tokens in pages.
+        self.auth: Auth | None = None
 
     def warehouse(self) -> tuple[duckdb.DuckDBPyConnection, str] | None:
         return self.reader.cursor()
@@ -181,11 +195,37 @@ class Renderer:
             request=request, lang=lang, t=translator(lang), title=title, data=data, version=__version__,
             demo=self.is_demo(con), path=request.url.path, query=str(request.url.query),
             lang_switch=lang_switch(request, lang), twins=self._twins(request, csv_table is not None), charts=charts,
-            htmx=self.htmx is not None, **data)
+            htmx=self.htmx is not None, **self._session_values(request), **data)
         response = HTMLResponse(html, headers=headers, status_code=status_code)
         if request.query_params.get("lang") in ("fr", "en"):
             response.set_cookie("lang", request.query_params["lang"], max_age=365 * 86400, samesite="lax")
-        return response
+        return self._finish(request, response)
+
+    def _session_values(self, request: Request) -> dict[str, Any]:
+        """``current_user`` and ``csrf()`` for the templates (the token is made only if a form asks for it)."""
+        auth = self.auth
+        if auth is None:
+            return {"current_user": None, "csrf": lambda: ""}
+        return {"current_user": auth.user(request), "csrf": lambda: auth.csrf_token(request)}
+
+    def _finish(self, request: Request, response: Response) -> Response:
+        return self.auth.finish(request, response) if self.auth is not None else response
+
+    def private(self, request: Request, template: str, data: dict[str, Any], *, title: str,
+                status_code: int = 200, json_data: Any = None) -> Response:
+        """A page that depends on who asks (marketplace, workspaces): never cached, no ETag; ``.json`` twin
+        answers ``json_data`` (default: ``data``)."""
+        headers = {"Cache-Control": "private, no-store"}
+        if request.url.path.endswith(".json"):
+            return JSONResponse(jsonable(data if json_data is None else json_data), headers=headers,
+                                status_code=status_code)
+        lang = self.language(request)
+        html = self.env.get_template(template).render(
+            request=request, lang=lang, t=translator(lang), title=title, data=data, version=__version__,
+            demo=False, path=request.url.path, query=str(request.url.query), lang_switch=lang_switch(request, lang),
+            twins={"json": f"{request.url.path.rstrip('/')}.json"} if json_data is not False else {},
+            charts=None, htmx=self.htmx is not None, **self._session_values(request), **data)
+        return self._finish(request, HTMLResponse(html, headers=headers, status_code=status_code))
 
     def _twins(self, request: Request, has_csv: bool) -> dict[str, str]:
         path = request.url.path.rstrip("/") or "/index"
@@ -200,5 +240,5 @@ class Renderer:
         html = self.env.get_template("error.html").render(
             request=request, lang=lang, t=translator(lang), title=translator(lang)("error"), data={},
             version=__version__, demo=False, path=request.url.path, query="", lang_switch=lang_switch(request, lang),
-            twins={}, status=status, htmx=False, message=message)
-        return HTMLResponse(html, status_code=status)
+            twins={}, status=status, htmx=False, message=message, **self._session_values(request))
+        return self._finish(request, HTMLResponse(html, status_code=status))
