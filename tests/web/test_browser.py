@@ -37,7 +37,7 @@ pytestmark = [
 ]
 
 if CHROMIUM is not None:  # imported only where it can run
-    from playwright.sync_api import Browser, ConsoleMessage, Page, Playwright, Request, sync_playwright
+    from playwright.sync_api import Browser, ConsoleMessage, Page, Request
     from playwright.sync_api import Response as PageResponse
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -114,18 +114,6 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         listener.close()
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    playwright: Playwright = sync_playwright().start()
-    try:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-    finally:
-        playwright.stop()
-
-
 @pytest.fixture
 def page(browser: Browser) -> Iterator[Page]:
     """A fresh French-speaking visitor (Accept-Language fr-FR, no cookie)."""
@@ -135,6 +123,14 @@ def page(browser: Browser) -> Iterator[Page]:
         yield context.new_page()
     finally:
         context.close()
+
+
+def unlabelled_controls(page: Page) -> list[str]:
+    """Form controls with no ``<label>``, ``aria-label`` or ``aria-labelledby``."""
+    found: list[str] = page.locator("input, select, textarea").evaluate_all(
+        "els => els.filter(e => e.type !== 'hidden' && !(e.labels && e.labels.length > 0)"
+        " && !e.getAttribute('aria-label') && !e.getAttribute('aria-labelledby')).map(e => e.outerHTML)")
+    return found
 
 
 def watch(page: Page) -> Watched:
@@ -178,9 +174,7 @@ def check_accessibility(page: Page, address: str) -> None:
     page.keyboard.press("Enter")
     assert focused(page)["id"] == "contenu"
     # every form control has a label
-    unlabelled = page.locator("input, select, textarea").evaluate_all(
-        "els => els.filter(e => e.type !== 'hidden' && !(e.labels && e.labels.length > 0)"
-        " && !e.getAttribute('aria-label')).map(e => e.outerHTML)")
+    unlabelled = unlabelled_controls(page)
     assert unlabelled == [], f"controls without a label: {unlabelled}"
     # the main navigation is reachable by Tab, from the top of the page
     page.evaluate("() => document.activeElement && document.activeElement.blur()")

@@ -85,7 +85,7 @@ def deposit(session: Session, ctx: Context, consultation_id: int, files: Sequenc
             f"deposit refused: received at {ctx.now.isoformat(timespec='microseconds')} (server time), the "
             f"consultation {consultation.reference} is {status} (deadline {deadline})")
     assert consultation.deadline is not None
-    if amount is None or amount <= 0:
+    if amount is None or not amount.is_finite() or amount <= 0:
         raise InputError(f"amount: the offer's total amount (EUR HT) is required, got {amount!r}")
     files = _checked_files(ctx, files)
     key = session.get(ConsultationKey, consultation.id)

@@ -91,6 +91,7 @@ def create_app(settings: Settings, platform: Platform | None = None) -> FastAPI:
     from spaser.web.account_pages import account_router
     from spaser.web.api import api_router
     from spaser.web.api_market import market_api_router
+    from spaser.web.buyer_pages import buyer_router
     from spaser.web.market_pages import market_router
     from spaser.web.pages import page_router
 
@@ -98,6 +99,7 @@ def create_app(settings: Settings, platform: Platform | None = None) -> FastAPI:
     app.include_router(market_api_router(renderer, auth))
     app.include_router(account_router(renderer, auth))
     app.include_router(market_router(renderer, auth))
+    app.include_router(buyer_router(renderer, auth))
     app.include_router(page_router(renderer))
 
     @app.get("/api/v1/health", tags=["status"])

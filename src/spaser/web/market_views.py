@@ -48,8 +48,9 @@ def detail(session: Session, consultation: Consultation, now: dt.datetime) -> di
         "documents": [{"id": d.id, "name": d.name, "version": d.version, "size": d.size, "sha256": d.sha256,
                        "content_type": d.content_type, "uploaded_at": d.uploaded_at}
                       for d in documents.list_documents(session, consultation)],
-        "answers": [{"question": a.question, "answer": a.answer, "answered_at": a.answered_at}
-                    for a in questions.public_answers(session, consultation.id)],
+        "answers": [] if consultation.status == "draft" else [
+            {"question": a.question, "answer": a.answer, "answered_at": a.answered_at}
+            for a in questions.public_answers(session, consultation.id)],
     }
     return view
 

@@ -151,6 +151,8 @@ def test_public_pages_list_and_show_consultations_without_an_account(world: Worl
     assert page.status_code == 200 and consultation.title in page.text and "Brouillon" not in page.text
     assert client.get("/consultations.json").json()["total"] == 1
     assert client.get(f"/consultations/{draft.id}").status_code == 404
+    owner = client_for(world, "buyer@bretagne.bzh")
+    assert owner.get(f"/consultations/{draft.id}").status_code == 200  # regression: drafts 404'd for their buyer
     detail = client.get(f"/consultations/{consultation.id}.json").json()
     assert [c["kind"] for c in detail["criteria"]] == ["price", "technical", "environmental"]
     assert client.get("/consultations?procedure=Unknown").status_code == 400
