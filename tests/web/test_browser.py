@@ -13,13 +13,8 @@ browser downloads are never used.
 
 from __future__ import annotations
 
-import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -28,8 +23,8 @@ from spaser.config import Settings
 from spaser.web.app import create_app
 from tests.integration.indicators.build import BUYER, BUYER_3, warehouse
 from tests.integration.web.sample import SEARCH_IDS, SEARCH_WORD, SUPPLIER_2, build_site
+from tests.web.conftest import CHROMIUM, SCREENSHOTS, serving
 
-CHROMIUM = "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else shutil.which("chromium")
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(CHROMIUM is None, reason="needs Debian's chromium (/usr/bin/chromium): "
@@ -40,10 +35,6 @@ if CHROMIUM is not None:  # imported only where it can run
     from playwright.sync_api import Browser, ConsoleMessage, Page, Request
     from playwright.sync_api import Response as PageResponse
 
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run", "--disable-quic"]
-ROOT = Path(__file__).resolve().parents[2]
-SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
 #: (screenshot name, address; {key} is a contract with modifications)
 PAGES = [
     ("accueil", "/"),
@@ -89,29 +80,11 @@ class Watched:
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
-    import uvicorn
-
     settings: Settings = build_site(tmp_path_factory.mktemp("browser"))
     with warehouse(settings) as con:
         keys = {str(i): str(k) for i, k in con.execute("SELECT id, contract_key FROM contracts").fetchall()}
-    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    listener.bind(("127.0.0.1", 0))
-    port = listener.getsockname()[1]
-    config = uvicorn.Config(create_app(settings), log_level="warning", http="h11", ws="none", lifespan="on",
-                            access_log=False)
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    try:
-        yield Site(f"http://127.0.0.1:{port}", keys)
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        listener.close()
+    with serving(create_app(settings)) as base:
+        yield Site(base, keys)
 
 
 @pytest.fixture

@@ -11,9 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,7 +18,8 @@ import pytest
 
 from spaser.web.app import create_app
 from tests.marketplace_world import PASSWORD, World
-from tests.web.test_browser import CHROMIUM, SCREENSHOTS, Watched, unlabelled_controls, watch
+from tests.web.conftest import CHROMIUM, SCREENSHOTS, serving
+from tests.web.test_browser import Watched, unlabelled_controls, watch
 
 pytestmark = [
     pytest.mark.browser,
@@ -35,26 +33,9 @@ if CHROMIUM is not None:
 
 @pytest.fixture
 def served(world: World) -> Iterator[str]:
-    import uvicorn
-
     world.platform.settings.session_hours = 24 * 400  # the test moves the clock by weeks
-    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    listener.bind(("127.0.0.1", 0))
-    port = listener.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(create_app(world.platform.settings, world.platform), log_level="warning",
-                                           http="h11", ws="none", lifespan="on", access_log=False))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)
-    thread.start()
-    limit = time.monotonic() + 20
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < limit, "uvicorn did not start"
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        listener.close()
+    with serving(create_app(world.platform.settings, world.platform)) as base:
+        yield base
 
 
 def _person(browser: Browser, base: str, email: str) -> tuple[Page, Watched]:

@@ -228,27 +228,27 @@ def publish(session: Session, ctx: Context, consultation_id: int) -> Consultatio
     return consultation
 
 
-def cancel(session: Session, ctx: Context, consultation_id: int, reason: str) -> Consultation:
-    consultation = get_for_buyer(session, ctx, consultation_id, "edit_consultation")
+def _close(session: Session, ctx: Context, consultation_id: int, *, permission: str, action: str, reason: str,
+           why: str) -> Consultation:
+    """End a consultation without a contract (cancelled, unsuccessful): the reason is required and shown."""
+    consultation = get_for_buyer(session, ctx, consultation_id, permission)
     if not reason.strip():
-        raise InputError("reason: say why the consultation is cancelled (it is shown to the bidders)")
+        raise InputError(f"reason: say why the consultation is {why}")
     before = state_of(consultation)
-    consultation.status = lifecycle.transition(consultation.status, consultation.deadline, ctx.now, "cancel")
+    consultation.status = lifecycle.transition(consultation.status, consultation.deadline, ctx.now, action)
     consultation.closed_at, consultation.close_reason = ctx.now, reason.strip()
-    _edit(session, ctx, consultation, "consultation.cancel", before)
+    _edit(session, ctx, consultation, f"consultation.{action}", before)
     return consultation
+
+
+def cancel(session: Session, ctx: Context, consultation_id: int, reason: str) -> Consultation:
+    return _close(session, ctx, consultation_id, permission="edit_consultation", action="cancel", reason=reason,
+                  why="cancelled (it is shown to the bidders)")
 
 
 def declare_unsuccessful(session: Session, ctx: Context, consultation_id: int, reason: str) -> Consultation:
-    consultation = get_for_buyer(session, ctx, consultation_id, "award")
-    if not reason.strip():
-        raise InputError("reason: say why the consultation is unsuccessful (no bid, no acceptable bid...)")
-    before = state_of(consultation)
-    consultation.status = lifecycle.transition(consultation.status, consultation.deadline, ctx.now,
-                                               "declare_unsuccessful")
-    consultation.closed_at, consultation.close_reason = ctx.now, reason.strip()
-    _edit(session, ctx, consultation, "consultation.unsuccessful", before)
-    return consultation
+    return _close(session, ctx, consultation_id, permission="award", action="declare_unsuccessful", reason=reason,
+                  why="unsuccessful (no bid, no acceptable bid...)")
 
 
 @dataclass(frozen=True)
