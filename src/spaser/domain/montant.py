@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 import re
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from numbers import Real
 
 from spaser.domain.cleaned import Cleaned
@@ -123,3 +123,20 @@ def _is_placeholder(number: float) -> bool:
 def is_suspicious(flags: tuple[str, ...]) -> bool:
     """True when the amount must be excluded from value indicators (zero, negative, placeholder…)."""
     return any(f.rpartition(":")[2] in SUSPICIOUS_DEFECTS for f in flags)
+
+
+def parse_decimal(value: object, field: str, what: str) -> Decimal:
+    """An exact number as a person types it in French or English: « 1 234,50 », "1234.50", "60 %" (spaces,
+    narrow no-break spaces and a trailing % ignored, comma or dot as decimal mark); else an InputError naming the
+    field and the value. Used for bid amounts, estimated values, weights and scores (exact, unlike the float
+    cleaning of DECP amounts above)."""
+    from spaser.errors import InputError
+
+    text = str(value).replace("\u202f", "").replace("\u00a0", "").replace(" ", "").rstrip("%").replace(",", ".")
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        raise InputError(f"{field}: {value!r} is not {what}") from None
+    if not number.is_finite():
+        raise InputError(f"{field}: {value!r} is not {what}")
+    return number

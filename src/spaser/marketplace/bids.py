@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -27,6 +26,7 @@ from spaser.accounts.models import Organisation
 from spaser.accounts.roles import require
 from spaser.errors import ConflictError, InputError, NotFoundError, PermissionDeniedError
 from spaser.marketplace import consultations, lifecycle
+from spaser.marketplace.documents import clean_name
 from spaser.marketplace.models import Bid, BidFile, Consultation, ConsultationKey
 from spaser.marketplace.receipts import Receipt, ReceiptFile, sign_receipt
 from spaser.marketplace.sealing import open_sealed, seal, unwrap_private_key
@@ -39,7 +39,6 @@ BACKUP_REASONS = {
     "not_received": "the bid was not received in time (transmission started before the deadline)",
     "unreadable": "the bid could not be opened",
 }
-_UNSAFE_NAME = re.compile(r"[\\/\x00-\x1f]")
 
 
 @dataclass(frozen=True)
@@ -56,7 +55,8 @@ class Deposit:
 
 
 def _clean_filename(name: str) -> str:
-    cleaned = _UNSAFE_NAME.sub("_", name.strip()).lstrip(".")[:200]
+    """The documents' file-name rule (last path part, no control characters or leading dots, NFC, 200 chars)."""
+    cleaned = clean_name(name)
     if not cleaned:
         raise InputError(f"files: {name!r} is not a usable file name")
     return cleaned

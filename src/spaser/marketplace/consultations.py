@@ -10,7 +10,7 @@ import datetime as dt
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import func, or_, select
@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from spaser.accounts.models import Organisation
 from spaser.accounts.roles import require
 from spaser.audit import changes
+from spaser.domain.montant import parse_decimal
 from spaser.errors import ConflictError, InputError, NotFoundError
 from spaser.marketplace import lifecycle, rules
 from spaser.marketplace.models import Consultation, ConsultationKey, Criterion, ExecutionClause, Lot
@@ -48,11 +49,8 @@ def state_of(consultation: Consultation) -> dict[str, Any]:
 
 
 def parse_money(value: object, field: str) -> Decimal:
-    try:
-        amount = Decimal(str(value).replace("\u202f", "").replace(" ", "").replace(",", "."))
-    except InvalidOperation:
-        raise InputError(f"{field}: {value!r} is not an amount in euros") from None
-    if not amount.is_finite() or amount < 0:
+    amount = parse_decimal(value, field, "an amount in euros")
+    if amount < 0:
         raise InputError(f"{field}: {value!r} is not a positive amount in euros")
     return amount.quantize(Decimal("0.01"))
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
-from spaser.errors import InputError, SpaserError
+from spaser.domain.montant import parse_decimal
+from spaser.errors import SpaserError
 from spaser.marketplace import bids, consultations, evaluation
 from spaser.marketplace.feed_ingest import ingest_platform_feed
 from spaser.platform_db.context import Context
@@ -32,13 +33,7 @@ def scores_of(form: FormData) -> dict[tuple[int, int], Decimal]:
         match = SCORE_FIELD.match(name)
         raw = forms.text(form, name) if match else ""
         if match and raw:
-            try:
-                value = Decimal(raw.replace(",", "."))
-            except InvalidOperation:
-                raise InputError(f"{name}: {raw!r} is not a score from 0 to 100") from None
-            if not value.is_finite():
-                raise InputError(f"{name}: {raw!r} is not a score from 0 to 100")
-            found[int(match[1]), int(match[2])] = value
+            found[int(match[1]), int(match[2])] = parse_decimal(raw, name, "a score from 0 to 100")
     return found
 
 

@@ -5,7 +5,7 @@ documents), publication, questions, cancellation, the team. Opening, evaluation 
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 from urllib.parse import quote
 
@@ -16,6 +16,7 @@ from starlette.datastructures import FormData
 
 from spaser.accounts import service as accounts
 from spaser.accounts.roles import require
+from spaser.domain.montant import parse_decimal
 from spaser.errors import InputError, NotFoundError, SpaserError
 from spaser.marketplace import consultations, documents, questions
 from spaser.marketplace.consultations import LotSpec
@@ -46,14 +47,7 @@ def _rows(form: FormData, default: int) -> range:
 
 
 def _decimal(form: FormData, name: str, what: str) -> Decimal:
-    raw = forms.text(form, name)
-    try:
-        value = Decimal(raw.replace("\u202f", "").replace(" ", "").replace(",", ".").rstrip("%").strip())
-    except InvalidOperation:
-        raise InputError(f"{name}: {raw!r} is not {what}") from None
-    if not value.is_finite():
-        raise InputError(f"{name}: {raw!r} is not {what}")
-    return value
+    return parse_decimal(forms.text(form, name), name, what)
 
 
 def criteria_of(form: FormData) -> list[CriterionSpec]:

@@ -4,12 +4,13 @@ that name the field and the value."""
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from fastapi import Request
 from starlette.datastructures import FormData, UploadFile
 
+from spaser.domain.montant import parse_decimal
 from spaser.errors import InputError
 from spaser.web.auth import Auth
 
@@ -39,14 +40,7 @@ def checkbox(form: FormData, name: str) -> bool:
 
 
 def money(form: FormData, name: str) -> Decimal:
-    raw = text(form, name, required=True)
-    try:
-        value = Decimal(raw.replace("\u202f", "").replace(" ", "").replace(",", "."))
-    except InvalidOperation:
-        raise InputError(f"{name}: {raw!r} is not an amount in euros") from None
-    if not value.is_finite():
-        raise InputError(f"{name}: {raw!r} is not an amount in euros")
-    return value
+    return parse_decimal(text(form, name, required=True), name, "an amount in euros")
 
 
 def integer(form: FormData, name: str, default: int | None = None) -> int:
