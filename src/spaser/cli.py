@@ -22,6 +22,7 @@ from spaser.cli_indicators import indicators
 from spaser.cli_platform import audit_app, db_app, keys_app, outbox_app, users_app, verify_receipt_command
 from spaser.cli_quality import quality
 from spaser.cli_reference import reference_app
+from spaser.cli_sourcing import clauses_app, sourcing_app
 from spaser.config import Settings
 from spaser.errors import InputError, SpaserError
 
@@ -45,6 +46,8 @@ app.add_typer(users_app, name="users")
 app.add_typer(audit_app, name="audit")
 app.add_typer(outbox_app, name="outbox")
 app.add_typer(keys_app, name="keys")
+app.add_typer(sourcing_app, name="sourcing")
+app.add_typer(clauses_app, name="clauses")
 app.command("verify-receipt")(verify_receipt_command)
 
 @app.callback()

@@ -21,7 +21,22 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "view_buyer_workspace": frozenset({"admin", "buyer", "evaluator"}),
     "deposit_bid": frozenset({"supplier"}),
     "ask_question": frozenset({"supplier"}),
+    # Sourcing space and guichet vert.
+    "plan_purchases": frozenset({"admin", "buyer"}),
+    "edit_profile": frozenset({"supplier"}),
+    "express_interest": frozenset({"supplier"}),
+    "propose_clause": frozenset({"admin", "buyer"}),
+    "request_help": frozenset({"admin", "buyer", "evaluator"}),
 }
+
+
+def require_platform_admin(user: User | None, action: str) -> User:
+    """Platform operators validate library clauses and run the help desk; nobody else may."""
+    if user is None:
+        raise AuthenticationError("log in first")
+    if not (user.active and user.is_platform_admin):
+        raise PermissionDeniedError(f"only a platform administrator may {action}")
+    return user
 
 
 def can(user: User | None, permission: str, organisation_id: int | None = None) -> bool:

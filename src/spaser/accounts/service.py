@@ -10,6 +10,7 @@ import datetime as dt
 import hashlib
 import re
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import func, select, update
@@ -230,3 +231,19 @@ def reset_password(session: Session, ctx: Context, token: str, new_password: str
     revoke_sessions(session, user.id, ctx.now)
     ctx.audit(session, "user.password_reset", "user", user.id)
     return user
+
+
+def user_names(session: Session, ids: Iterable[int | None]) -> dict[int, str]:
+    """User id → full name, for the pages that show who proposed, reviewed or answered."""
+    wanted = {i for i in ids if i}
+    if not wanted:
+        return {}
+    return {i: name for i, name in session.execute(select(User.id, User.full_name).where(User.id.in_(wanted)))}
+
+
+def organisation_names(session: Session, ids: Iterable[int | None]) -> dict[int, str]:
+    wanted = {i for i in ids if i}
+    if not wanted:
+        return {}
+    return {i: name for i, name in session.execute(select(Organisation.id, Organisation.name)
+                                                    .where(Organisation.id.in_(wanted)))}

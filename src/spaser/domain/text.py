@@ -17,6 +17,7 @@ import math
 import re
 
 from spaser.domain.cleaned import Cleaned
+from spaser.errors import InputError
 
 # C1 controls (U+0080–U+009F) that are printable in Windows-1252: text decoded as Latin-1 instead of cp1252.
 _CP1252 = {
@@ -93,3 +94,20 @@ def clean_key(key: str) -> str:
     if stripped.startswith("\ufeff"):  # first CSV header / JSON key of a file saved with a BOM
         stripped = stripped.lstrip("\ufeff").strip()
     return stripped
+
+
+#: Control characters (PostgreSQL refuses NUL), lone surrogates (not storable in UTF-8) and the non-characters
+#: U+FFFE/U+FFFF (refused by DOCX and ODT writers).
+_USER_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
+
+
+def user_text(value: str, field: str, maximum: int, required: bool = True) -> str:
+    """Text a person typed in a form: trimmed, Windows line ends and control characters removed (PostgreSQL
+    refuses NUL), at most ``maximum`` characters; unlike :func:`clean_text` (published data, never raises) a bad
+    value is an error naming the field, because the person can fix it."""
+    text = _USER_CONTROL.sub("", value.replace("\r\n", "\n").replace("\r", "\n")).strip()
+    if not text and required:
+        raise InputError(f"{field}: write the text (it is empty)")
+    if len(text) > maximum:
+        raise InputError(f"{field}: {len(text)} characters, the limit is {maximum}")
+    return text

@@ -16,8 +16,8 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from spaser.accounts.models import Organisation
-from spaser.accounts.roles import require
+from spaser.accounts.models import Organisation, User
+from spaser.accounts.roles import can, require
 from spaser.audit import changes
 from spaser.domain.montant import parse_decimal
 from spaser.errors import ConflictError, InputError, NotFoundError
@@ -174,7 +174,11 @@ def set_clauses(session: Session, ctx: Context, consultation_id: int,
             raise InputError(f"clauses: kind {kind!r} is not one of {', '.join(rules.CLAUSE_KINDS)}")
         if not text.strip():
             raise InputError(f"clauses: the {kind} clause has no text")
-    consultation.clauses = [ExecutionClause(kind=kind, text=text.strip()) for kind, text in clauses]
+    # A row kept as it was keeps its guichet vert reference (clause id@version); an edited one is the buyer's own.
+    library = {(c.kind, c.text): c.library_clause for c in consultation.clauses if c.library_clause}
+    consultation.clauses = [ExecutionClause(kind=kind, text=text.strip(),
+                                            library_clause=library.get((kind, text.strip())))
+                            for kind, text in clauses]
     _edit(session, ctx, consultation, "consultation.clauses", before)
     return consultation
 
@@ -283,3 +287,15 @@ def list_public(session: Session, now: dt.datetime, where: PublicFilter, *, limi
     rows = session.execute(query.order_by(Consultation.published_at.desc(), Consultation.id.desc())
                            .limit(limit).offset(offset)).all()
     return [(c, o) for c, o in rows], total
+
+
+def of_organisation(session: Session, user: User | None, *, drafts_only: bool = False) -> list[Consultation]:
+    """The consultations of the user's organisation, newest first (the selects of other bricks' pages); none for
+    a user outside a buyer workspace."""
+    if user is None or not can(user, "view_buyer_workspace", user.organisation_id):
+        return []
+    statement = (select(Consultation).where(Consultation.buyer_org_id == user.organisation_id)
+                 .order_by(Consultation.created_at.desc(), Consultation.id.desc()))
+    if drafts_only:
+        statement = statement.where(Consultation.status == "draft")
+    return list(session.execute(statement).scalars())

@@ -99,6 +99,8 @@ class ExecutionClause(Base):
     consultation_id: Mapped[int] = mapped_column(ForeignKey("consultation.id"))
     kind: Mapped[str] = mapped_column(String(20))
     text: Mapped[str] = mapped_column(Text)
+    #: ``<clause id>@<version>`` when the text came from the guichet vert's library (None: written by hand).
+    library_clause: Mapped[str | None] = mapped_column(String(100), default=None)
 
     consultation: Mapped[Consultation] = relationship(back_populates="clauses")
 

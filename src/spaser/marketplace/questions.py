@@ -20,7 +20,8 @@ from sqlalchemy.orm import Session
 from spaser.accounts.models import Organisation, User
 from spaser.accounts.roles import require
 from spaser.audit import changes
-from spaser.errors import ConflictError, InputError, NotFoundError, PermissionDeniedError
+from spaser.domain.text import user_text
+from spaser.errors import ConflictError, NotFoundError, PermissionDeniedError
 from spaser.marketplace import consultations, lifecycle, notices
 from spaser.marketplace.models import Consultation, Question
 from spaser.platform_db.context import Context
@@ -28,7 +29,6 @@ from spaser.platform_db.context import Context
 QUESTION_MAX = 5000
 ANSWER_MAX = 20000
 MASK = "[…]"
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
 @dataclass(frozen=True)
@@ -49,16 +49,6 @@ class BuyerQuestion:
     asked_at: dt.datetime
     answer: str | None
     answered_at: dt.datetime | None
-
-
-def clean_text(value: str, field: str, maximum: int) -> str:
-    """Trimmed text without control characters (PostgreSQL refuses NUL), 1 to ``maximum`` characters."""
-    text = _CONTROL.sub("", value.replace("\r\n", "\n").replace("\r", "\n")).strip()
-    if not text:
-        raise InputError(f"{field}: write the text (it is empty)")
-    if len(text) > maximum:
-        raise InputError(f"{field}: {len(text)} characters, the limit is {maximum}")
-    return text
 
 
 def masked(session: Session, question: Question) -> str:
@@ -98,7 +88,7 @@ def ask(session: Session, ctx: Context, consultation_id: int, text: str) -> Ques
         deadline = consultation.deadline
         until = "" if deadline is None else f"; bids are accepted until {deadline.isoformat()}"
         raise ConflictError(f"questions on consultation {consultation.reference} closed{when}{until}")
-    clean = clean_text(text, "text", QUESTION_MAX)
+    clean = user_text(text, "text", QUESTION_MAX)
     question = Question(consultation_id=consultation.id, supplier_org_id=user.organisation_id, asked_by=user.id,
                         text=clean, asked_at=ctx.now)
     session.add(question)
@@ -124,7 +114,7 @@ def answer(session: Session, ctx: Context, question_id: int, text: str) -> Quest
         deadline = "" if consultation.deadline is None else f" (deadline {consultation.deadline.isoformat()})"
         raise ConflictError(f"consultation {consultation.reference} is {state}{deadline}: questions are answered "
                             "only while it is published, before its deadline")
-    clean = clean_text(text, "text", ANSWER_MAX)
+    clean = user_text(text, "text", ANSWER_MAX)
     if clean == question.answer:
         return question
     before = _answer_state(question)

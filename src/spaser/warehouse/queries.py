@@ -302,8 +302,9 @@ def supplier_summary(con: duckdb.DuckDBPyConnection, titulaire_id: str) -> dict[
     match = "starts_with({0}id, $id)" if len(titulaire_id) == 9 and titulaire_id.isdigit() else "{0}id = $id"
     held = (f"WITH named AS (SELECT DISTINCT record_uid FROM titulaires WHERE {match.format('')}), "
             f"c AS (SELECT c.* FROM contracts c JOIN named USING (record_uid)), "
-            f"held AS (SELECT c.* FROM c JOIN ({CURRENT_TITULAIRES.format(records='c')}) t USING (record_uid) "
-            f"WHERE {match.format('t.')}) ")
+            # IN, not JOIN: a SIRET listed twice among a contract's titulaires must not count it twice.
+            f"held AS (SELECT * FROM c WHERE record_uid IN (SELECT record_uid FROM "
+            f"({CURRENT_TITULAIRES.format(records='c')}) t WHERE {match.format('t.')})) ")
     names = con.execute(
         f"SELECT any_value(denomination_sociale) FROM titulaires WHERE {match.format('')} "
         "AND denomination_sociale IS NOT NULL", {"id": titulaire_id}).fetchone()
@@ -351,3 +352,63 @@ def warehouse_status(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     contracts, records, quarantined, files = counts if counts else (0, 0, 0, 0)
     return {"contracts": contracts, "records": records, "quarantined": quarantined, "files": files,
             "runs": [{"run_id": r[0], "finished_at": str(r[1])} for r in runs]}
+
+
+def _has_tables(con: duckdb.DuckDBPyConnection, *names: str) -> bool:
+    row = con.execute("SELECT count(DISTINCT table_name) FROM information_schema.tables WHERE table_name IN "
+                      f"({', '.join('?' for _ in names)})", list(names)).fetchone()
+    return row is not None and row[0] == len(names)
+
+
+def departement_of_commune(commune_code: str | None) -> str | None:
+    """The département of an INSEE commune code: its first two characters (``2A``/``2B`` in Corsica), three
+    overseas (``97411`` → ``974``, ``98818`` → ``988``)."""
+    if not commune_code or len(commune_code) != 5:
+        return None
+    return commune_code[:3] if commune_code[:2] in ("97", "98") else commune_code[:2]
+
+
+def sirene_facts(con: duckdb.DuckDBPyConnection, siret: str) -> dict[str, Any] | None:
+    """What SIRENE says of an établissement and its unité légale (a supplier profile's enrichment), or None when
+    no SIRENE stock is in the snapshot or the SIRET is not in it. ``naf``: the établissement's, else the unit's;
+    ``actif``: the établissement is open and its unité légale not ceased."""
+    if not _has_tables(con, "ref_sirene_etablissements", "ref_sirene_unites"):
+        return None
+    row = con.execute(
+        "SELECT u.denomination, u.categorie_entreprise, u.ess, coalesce(e.naf, u.naf), e.commune_code, e.siege, "
+        "e.actif AND coalesce(u.actif, true) FROM ref_sirene_etablissements e "
+        "LEFT JOIN ref_sirene_unites u ON u.siren = e.siren WHERE e.siret = ?", [siret]).fetchone()
+    if row is None:
+        return None
+    denomination, categorie, ess, naf, commune, siege, actif = row
+    return {"siret": siret, "siren": siret[:9], "denomination": denomination, "categorie_entreprise": categorie,
+            "ess": ess, "naf": naf, "commune_code": commune, "departement": departement_of_commune(commune),
+            "siege": siege, "actif": actif}
+
+
+def supplier_track_record(con: duckdb.DuckDBPyConnection, siret: str, buyers_limit: int = 5) -> dict[str, Any]:
+    """The contracts a SIRET holds in the observatory (titulaire in force, like :func:`supplier_summary`): count,
+    amount without the suspicious ones, contracts by CPV division, last notification, main buyers. Zeros, never
+    an error, for a SIRET without contracts."""
+    record: dict[str, Any] = {"siret": siret, "contracts": 0, "montant": 0.0, "montant_exclus": 0, "divisions": {},
+                              "last_date": None, "top_acheteurs": []}
+    if not _has_tables(con, "contracts", "titulaires"):
+        return record
+    held = ("WITH named AS (SELECT DISTINCT record_uid FROM titulaires WHERE id = $id), "
+            "c AS (SELECT c.* FROM contracts c JOIN named USING (record_uid)), "
+            f"held AS (SELECT * FROM c WHERE record_uid IN (SELECT record_uid FROM "
+            f"({CURRENT_TITULAIRES.format(records='c')}) t WHERE t.id = $id)) ")
+    row = con.execute(held + "SELECT count(DISTINCT contract_key), coalesce(sum(montant) FILTER (WHERE NOT "
+                      "coalesce(montant_suspect, false)), 0), count(DISTINCT contract_key) FILTER (WHERE "
+                      "coalesce(montant_suspect, false)), max(date_notification) FROM held", {"id": siret}).fetchone()
+    if row is None or row[0] == 0:
+        return record
+    divisions = con.execute(held + "SELECT left(code_cpv, 2) AS d, count(DISTINCT contract_key) FROM held "
+                            "WHERE code_cpv IS NOT NULL GROUP BY d ORDER BY d", {"id": siret}).fetchall()
+    buyers = con.execute(held + "SELECT acheteur_id, any_value(acheteur_nom), count(DISTINCT contract_key) AS n "
+                         "FROM held GROUP BY acheteur_id ORDER BY n DESC, acheteur_id LIMIT $limit",
+                         {"id": siret, "limit": buyers_limit}).fetchall()
+    record.update(contracts=int(row[0]), montant=float(row[1]), montant_exclus=int(row[2]), last_date=row[3],
+                  divisions={d: int(n) for d, n in divisions},
+                  top_acheteurs=[{"id": i, "nom": n, "contracts": int(c)} for i, n, c in buyers])
+    return record

@@ -7,6 +7,8 @@ Thin layers only: routes parse parameters, call the services (``spaser.warehouse
 from __future__ import annotations
 
 import contextlib
+import logging
+import threading
 from collections.abc import AsyncIterator
 from importlib import resources
 from typing import Any
@@ -32,9 +34,11 @@ def create_app(settings: Settings, platform: Platform | None = None) -> FastAPI:
     is opened from ``settings`` and migrated when not given."""
     reader = WarehouseReader(settings.warehouse_dir)
     platform = platform or Platform.open(settings)
+    seed_clause_library(platform)
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        threading.Thread(target=warm_clause_search, args=(platform,), name="clause-index", daemon=True).start()
         yield
         reader.close()
         platform.close()
@@ -81,6 +85,13 @@ def create_app(settings: Settings, platform: Platform | None = None) -> FastAPI:
             return JSONResponse({"error": problems, "status": 400}, status_code=400)
         return renderer.error_page(request, 400, problems)
 
+    @app.exception_handler(OverflowError)
+    async def _overflow(request: Request, exc: OverflowError) -> Response:
+        """An id past the database's integers (``/consultations/99999999999999999999``) names nothing: 404."""
+        if wants_json(request):
+            return JSONResponse({"error": "no such item (number too large)", "status": 404}, status_code=404)
+        return renderer.error_page(request, 404, "no such item (number too large)")
+
     @app.exception_handler(404)
     async def _not_found(request: Request, exc: Any) -> Response:
         message = getattr(exc, "detail", None) or "Not Found"
@@ -90,16 +101,24 @@ def create_app(settings: Settings, platform: Platform | None = None) -> FastAPI:
 
     from spaser.web.account_pages import account_router
     from spaser.web.api import api_router
+    from spaser.web.api_clauses import clauses_api_router
     from spaser.web.api_market import market_api_router
+    from spaser.web.api_sourcing import sourcing_api_router
     from spaser.web.buyer_pages import buyer_router
+    from spaser.web.guichet_pages import guichet_router
     from spaser.web.market_pages import market_router
     from spaser.web.pages import page_router
+    from spaser.web.sourcing_pages import sourcing_router
 
     app.include_router(api_router(renderer))
     app.include_router(market_api_router(renderer, auth))
     app.include_router(account_router(renderer, auth))
     app.include_router(market_router(renderer, auth))
     app.include_router(buyer_router(renderer, auth))
+    app.include_router(sourcing_api_router(renderer, auth))
+    app.include_router(clauses_api_router(renderer, auth))
+    app.include_router(sourcing_router(renderer, auth))
+    app.include_router(guichet_router(renderer, auth))
     app.include_router(page_router(renderer))
 
     @app.get("/api/v1/health", tags=["status"])
@@ -108,6 +127,26 @@ def create_app(settings: Settings, platform: Platform | None = None) -> FastAPI:
 
     app.add_middleware(ResponseCache, identity=reader.identity, targets_dir=settings.data_dir / "targets")
     return app
+
+
+def seed_clause_library(platform: Platform) -> None:
+    """The guichet vert's shipped clauses, added or updated in the database before the first request."""
+    from spaser.clauses import library
+
+    with platform.db.begin() as session:
+        library.seed(session, platform.context(None, actor="spaser"))
+
+
+def warm_clause_search(platform: Platform) -> None:
+    """Builds the clause search index (sentence model, one embedding per clause: a few seconds) in the
+    background when the server starts, so that the first buyer's search does not wait for it."""
+    from spaser.clauses import library
+
+    try:
+        with platform.db() as session:
+            library.index(session)
+    except Exception:  # the server may be stopping; the first search builds it then
+        logging.getLogger(__name__).debug("clause index warm-up skipped", exc_info=True)
 
 
 def app_from_env() -> FastAPI:

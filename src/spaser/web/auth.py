@@ -18,7 +18,7 @@ from starlette.datastructures import FormData
 
 from spaser.accounts import service as accounts
 from spaser.accounts.models import User
-from spaser.errors import PermissionDeniedError
+from spaser.errors import AuthenticationError, PermissionDeniedError
 from spaser.platform_db.context import Context, Platform
 
 SESSION_COOKIE = "spaser_session"
@@ -57,6 +57,14 @@ class Auth:
     def context(self, request: Request) -> Context:
         """The acting user and the server's time, read now (after the request body was received)."""
         return self.platform.context(self.user(request))
+
+    def api_writer(self, request: Request) -> Context:
+        """The context of a writing API call: someone logged in (401 otherwise: a bearer token from
+        ``POST /api/v1/auth/login``), and the CSRF token in ``X-CSRF-Token`` when the call comes with a cookie."""
+        if self.user(request) is None:
+            raise AuthenticationError("log in first: send Authorization: Bearer <token> (POST /api/v1/auth/login)")
+        self.check_csrf(request, {})
+        return self.context(request)
 
     def csrf_token(self, request: Request) -> str:
         """The token to put in this page's forms."""

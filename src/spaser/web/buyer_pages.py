@@ -16,6 +16,7 @@ from starlette.datastructures import FormData
 
 from spaser.accounts import service as accounts
 from spaser.accounts.roles import require
+from spaser.clauses import library
 from spaser.domain.montant import parse_decimal
 from spaser.errors import InputError, NotFoundError, SpaserError
 from spaser.marketplace import consultations, documents, questions
@@ -148,6 +149,16 @@ def buyer_router(renderer: Renderer, auth: Auth) -> APIRouter:
             rows = clauses_of(form)
             consultations.set_clauses(session, ctx, consultation_id, rows)
             return f"Conditions d'exécution enregistrées ({len(rows)})."
+        return await editor.act(request, consultation_id, action)
+
+    @router.post("/acheteur/consultations/{consultation_id}/clauses/bibliotheque")
+    async def library_clause(consultation_id: int, request: Request) -> Response:
+        def action(session: Session, ctx: Context, form: FormData) -> str:
+            clause_id = forms.text(form, "clause", required=True)
+            library.add_to_consultation(session, ctx, consultation_id, clause_id)
+            _, version = library.get_clause(session, clause_id)
+            return (f"Clause du guichet vert « {version.title} » (version {version.number}) ajoutée aux "
+                    "conditions d'exécution.")
         return await editor.act(request, consultation_id, action)
 
     @router.post("/acheteur/consultations/{consultation_id}/lots")

@@ -27,6 +27,7 @@ from spaser.marketplace.models import Award, Bid, Consultation, DecpFeedEntry
 from spaser.platform_db.context import Context
 from spaser.web import forms
 from spaser.web.auth import Auth
+from spaser.web.guichet_views import library_section
 from spaser.web.market_views import STATUS_EN, STATUS_FR
 from spaser.web.render import Renderer
 
@@ -125,7 +126,7 @@ def _award(session: Session, consultation: Consultation, now: dt.datetime) -> di
             "decp_text": json.dumps(record, ensure_ascii=False, indent=2) if record is not None else None}
 
 
-def editor_view(session: Session, ctx: Context, consultation_id: int) -> dict[str, Any]:
+def editor_view(session: Session, ctx: Context, consultation_id: int, lang: str = "fr") -> dict[str, Any]:
     """Everything the editor shows, whatever the status (sections the status does not use stay empty)."""
     c = consultations.get_for_buyer(session, ctx, consultation_id, "view_buyer_workspace")
     now = ctx.now
@@ -141,7 +142,8 @@ def editor_view(session: Session, ctx: Context, consultation_id: int) -> dict[st
         "opened_at": c.opened_at, "close_reason": c.close_reason,
         "criteria": [{"id": k.id, "label": k.label, "kind": k.kind, "weight": k.weight,
                       "includes_environment": k.includes_environment} for k in c.criteria],
-        "clauses": [{"kind": k.kind, "text": k.text} for k in c.clauses],
+        "clauses": [{"kind": k.kind, "text": k.text, "library_clause": k.library_clause} for k in c.clauses],
+        "library": library_section(session, c, lang),
         "lots": [{"number": lot.number, "title": lot.title, "cpv": lot.cpv, "estimated_value": lot.estimated_value}
                  for lot in c.lots],
         "documents": _documents(session, c),
@@ -212,7 +214,7 @@ class Editor:
              status_code: int = 200, values: dict[str, Any] | None = None, failure: str | None = None) -> Response:
         lang = self.renderer.language(request)
         with self.platform.db() as session:
-            view = editor_view(session, self.auth.context(request), consultation_id)
+            view = editor_view(session, self.auth.context(request), consultation_id, lang)
         data = {"c": view, "form": form_values(view) | (values or {}), "problems": problems or [],
                 "message": None if problems else request.query_params.get("message"),
                 "failure": None if problems else request.query_params.get("echec"),

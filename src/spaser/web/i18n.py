@@ -9,6 +9,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Final
 
+from spaser.web.i18n_guichet import GUICHET_MESSAGES
+from spaser.web.i18n_sourcing import SOURCING_MESSAGES
+
 LANGUAGES: Final = ("fr", "en")
 
 MESSAGES: Final[dict[str, tuple[str, str]]] = {
@@ -24,6 +27,9 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
                     "Demonstration data: these contracts are synthetic and describe no real purchase."),
     "other_language": ("English", "Français"),
     "nav_consultations": ("Consultations", "Tenders"),
+    "nav_plans": ("Achats prévus", "Planned purchases"),
+    "nav_suppliers": ("Entreprises", "Companies"),
+    "nav_guichet": ("Guichet vert", "Green desk"),
     "my_space": ("Mon espace", "My space"),
     "login": ("Connexion", "Log in"),
     "logout": ("Déconnexion", "Log out"),
@@ -109,6 +115,10 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "chart_data": ("Données du graphique", "Chart data"),
     "scope_all": ("Ensemble", "All"),
 }
+
+# The sourcing space's and the guichet vert's words live beside their pages.
+MESSAGES.update(SOURCING_MESSAGES)
+MESSAGES.update(GUICHET_MESSAGES)
 
 
 def translator(lang: str) -> Callable[[str], str]:

@@ -44,7 +44,7 @@ def test_create_admin_and_buyer(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     code, output = cli(settings, "users", "create-admin", "--email", "x@region.bzh", "--password", "short")
     assert code == 1 and "at least 12 characters" in output
     code, output = cli(settings, "db", "upgrade")
-    assert code == 0 and "at revision 0001" in output
+    assert code == 0 and "at revision 0002" in output
 
 
 def test_audit_verify_detects_an_edited_row(cli_world: World) -> None:

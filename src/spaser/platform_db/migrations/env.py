@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 
 from spaser.platform_db.engine import make_engine
+from spaser.platform_db.fulltext import is_fulltext_object
 from spaser.platform_db.models import Base
 
 config = context.config
@@ -17,6 +18,7 @@ def _run(conn: object) -> None:
         target_metadata=Base.metadata,
         render_as_batch=True,  # SQLite alters tables by copying them
         compare_type=True,
+        include_name=lambda name, type_, parent: not is_fulltext_object(name),
     )
     with context.begin_transaction():
         context.run_migrations()
