@@ -185,6 +185,8 @@ def search_plans(session: Session, query: str = "", *, cpv: str = "", departemen
     order: list[Any] = []
     terms = fulltext.query_terms(query)
     if terms:
+        fulltext.tune(session)
+    if terms:
         sql, params = fulltext.match(session.get_bind().dialect.name, "purchase_plan", terms)
         matched = text(sql).bindparams(**params).columns(id=Integer, rank=Float).subquery("matched")
         statement = statement.join(matched, matched.c.id == PurchasePlan.id)

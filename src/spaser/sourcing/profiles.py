@@ -264,6 +264,8 @@ def search_suppliers(session: Session, query: str = "", *, cpv: str = "", depart
                  .options(selectinload(SupplierProfile.cpvs), selectinload(SupplierProfile.territories),
                           selectinload(SupplierProfile.labels)))
     terms = fulltext.query_terms(query)
+    if terms:
+        fulltext.tune(session)
     dialect = session.get_bind().dialect.name
     if not terms:  # browsing: a count, then one page in name order
         total = session.execute(select(func.count()).select_from(statement.subquery())).scalar_one()
