@@ -444,6 +444,7 @@ def test_the_editor_suggests_library_clauses_and_adds_them(world: World) -> None
     assert buyer.post(base + "/clauses/bibliotheque", data={"clause": chosen["id"]}).status_code == 403  # CSRF
     evaluator = client_for(world, world.evaluator.email).get(base).text
     assert "Clauses suggérées par le guichet vert" in evaluator and f'{base}/clauses/bibliotheque"' not in evaluator
+    assert f'{base}/entreprises"' in page and f'{base}/entreprises"' not in evaluator  # the sourcing matches
     post(buyer, base + "/publier", page=base)
     published = buyer.get(base + ".json").json()
     assert published["status"] == "published" and published["library"]["suggestions"] == []
