@@ -23,7 +23,7 @@ outbox_app = typer.Typer(help="Messages waiting to be sent (password resets, not
 keys_app = typer.Typer(help="The platform's public keys.", no_args_is_help=True)
 
 
-def _platform() -> Platform:
+def open_platform() -> Platform:
     from spaser.platform_db.context import Platform
 
     return Platform.open(settings())
@@ -35,7 +35,7 @@ def db_upgrade() -> None:
     from spaser.platform_db.migrate import current_revision
 
     with user_errors():
-        platform = _platform()
+        platform = open_platform()
         out.print(f"platform database at revision {current_revision(platform.engine)} "
                   f"({platform.engine.url.render_as_string(hide_password=True)})")
         platform.close()
@@ -60,7 +60,7 @@ def create_admin(
     from spaser.accounts import service
 
     with user_errors():
-        platform = _platform()
+        platform = open_platform()
         with platform.db.begin() as session:
             user = service.create_user(session, platform.context(None, actor="cli"), email=email,
                                        full_name=name or email, password=_password(password), organisation=None,
@@ -84,7 +84,7 @@ def create_buyer(
     from spaser.accounts.models import Organisation
 
     with user_errors():
-        platform = _platform()
+        platform = open_platform()
         ctx = platform.context(None, actor="cli")
         with platform.db.begin() as session:
             clean = service.clean_siret(siret)
@@ -104,7 +104,7 @@ def audit_verify() -> None:
     from spaser.audit import verify
 
     with user_errors():
-        platform = _platform()
+        platform = open_platform()
         with platform.db() as session:
             result = verify(session, platform.secrets.audit_key)
         platform.close()
@@ -123,7 +123,7 @@ def outbox_list(pending: Annotated[bool, typer.Option(help="Only messages not se
     from spaser.accounts.models import OutboxMessage
 
     with user_errors():
-        platform = _platform()
+        platform = open_platform()
         query = select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(200)
         if pending:
             query = query.where(OutboxMessage.sent_at.is_(None))
@@ -144,7 +144,7 @@ def outbox_send() -> None:
     from spaser.accounts.outbox import send_pending
 
     with user_errors():
-        platform = _platform()
+        platform = open_platform()
         with platform.db.begin() as session:
             report = send_pending(session, platform.settings, platform.clock())
         platform.close()

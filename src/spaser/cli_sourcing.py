@@ -4,25 +4,17 @@ seed, list, RC/CCTP template): the sourcing space's and the guichet vert's opera
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
 
-from spaser.cli_common import out, settings, user_errors
-
-if TYPE_CHECKING:
-    from spaser.platform_db.context import Platform
+from spaser.cli_common import out, user_errors
+from spaser.cli_platform import open_platform
 
 sourcing_app = typer.Typer(help="The sourcing space: saved-search digests, SIRENE refresh of supplier profiles.",
                            no_args_is_help=True)
 clauses_app = typer.Typer(help="The guichet vert's clause library.", no_args_is_help=True)
-
-
-def _platform() -> Platform:
-    from spaser.platform_db.context import Platform
-
-    return Platform.open(settings())
 
 
 @sourcing_app.command("digest")
@@ -32,7 +24,7 @@ def digest() -> None:
     from spaser.sourcing import alerts
 
     with user_errors():
-        platform = _platform()
+        platform = open_platform()
         with platform.db.begin() as session:
             report = alerts.send_digests(session, platform.context(None, actor="cli"))
         out.print(f"{report.searches} saved searches looked at, {report.sent} digests queued "
@@ -49,7 +41,7 @@ def enrich() -> None:
     from spaser.web.reader import WarehouseReader
 
     with user_errors():
-        platform = _platform()
+        platform = open_platform()
         reader = WarehouseReader(platform.settings.warehouse_dir)
         if reader.identity() is None:
             out.print("no warehouse snapshot yet: load SIRENE with `spaser reference load-sirene` first")
@@ -69,7 +61,7 @@ def seed() -> None:
     from spaser.clauses import library
 
     with user_errors():
-        platform = _platform()
+        platform = open_platform()
         with platform.db.begin() as session:
             report = library.seed(session, platform.context(None, actor="cli"))
         out.print(f"clause library: {report.created} added, {report.updated} updated, {report.unchanged} unchanged")
@@ -86,7 +78,7 @@ def list_clauses(
     from spaser.clauses import library
 
     with user_errors():
-        platform = _platform()
+        platform = open_platform()
         with platform.db.begin() as session:
             library.seed(session, platform.context(None, actor="cli"))
         with platform.db() as session:
@@ -123,7 +115,7 @@ def template(
         if document not in ("rc", "cctp"):
             raise InputError(f"document: {document!r} is not rc or cctp")
         fmt = output.suffix.lstrip(".").lower()
-        platform = _platform()
+        platform = open_platform()
         with platform.db.begin() as session:
             library.seed(session, platform.context(None, actor="cli"))
             chosen = [library.model_of(library.get_clause(session, c)[1]) for c in clause]

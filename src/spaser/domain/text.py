@@ -101,11 +101,17 @@ def clean_key(key: str) -> str:
 _USER_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
 
 
+def storable(value: str) -> str:
+    """Typed text without what no database or office file can hold, for values that are not free text
+    (search words, lists of ids): free text goes through :func:`user_text`, which does the same and more."""
+    return _USER_CONTROL.sub("", value.replace("\r\n", "\n").replace("\r", "\n"))
+
+
 def user_text(value: str, field: str, maximum: int, required: bool = True) -> str:
     """Text a person typed in a form: trimmed, Windows line ends and control characters removed (PostgreSQL
     refuses NUL), at most ``maximum`` characters; unlike :func:`clean_text` (published data, never raises) a bad
     value is an error naming the field, because the person can fix it."""
-    text = _USER_CONTROL.sub("", value.replace("\r\n", "\n").replace("\r", "\n")).strip()
+    text = storable(value).strip()
     if not text and required:
         raise InputError(f"{field}: write the text (it is empty)")
     if len(text) > maximum:

@@ -234,7 +234,7 @@ def clauses_api_router(renderer: Renderer, auth: Auth) -> APIRouter:
         fields = proposal.model_dump(exclude={"clause_id", "note"})
         fields = {k: [safe(x) for x in v] if isinstance(v, list) else safe(v) for k, v in fields.items()}
         with platform.db.begin() as session:
-            version = library.propose(session, ctx, fields, proposal.clause_id or None, note=safe(proposal.note))
+            version = library.propose(session, ctx, fields, proposal.clause_id or None, note=proposal.note)
             return {"id": version.id, "clause_id": version.clause_id, "number": version.number,
                     "title": version.title, "status": version.status, "created_at": version.created_at}
 
@@ -259,8 +259,8 @@ def clauses_api_router(renderer: Renderer, auth: Auth) -> APIRouter:
         """Ask the guichet vert a question, or for the review of a draft consultation."""
         ctx = auth.api_writer(request)
         with platform.db.begin() as session:
-            created = helpdesk.submit(session, ctx, kind=body.kind, subject=safe(body.subject), body=safe(body.body),
-                                      cpv=safe(body.cpv), consultation_id=body.consultation_id)
+            created = helpdesk.submit(session, ctx, kind=body.kind, subject=body.subject, body=body.body,
+                                      cpv=body.cpv, consultation_id=body.consultation_id)
             return request_out(request_rows(session, [created], "fr")[0])
 
     del renderer

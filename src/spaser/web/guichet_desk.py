@@ -124,8 +124,8 @@ def desk_router(renderer: Renderer, auth: Auth) -> APIRouter:
             consultation_id = record_id(values["consultation"], "consultation")
             with platform.db.begin() as session:
                 created = helpdesk.submit(session, auth.context(request), kind=values["kind"],
-                                          subject=safe(values["subject"]), body=safe(values["body"]),
-                                          cpv=safe(values["cpv"]), consultation_id=consultation_id)
+                                          subject=values["subject"], body=values["body"],
+                                          cpv=values["cpv"], consultation_id=consultation_id)
                 request_id = created.id
         except SpaserError as exc:
             return show_list(request, values, error=exc.message, status_code=exc.http_status)
@@ -168,7 +168,7 @@ def desk_router(renderer: Renderer, auth: Auth) -> APIRouter:
         try:
             chosen = clause_ids([*[str(v) for v in form.getlist("clauses")], values["clause_ids"]], "clause_ids")
             with platform.db.begin() as session:
-                message = helpdesk.reply(session, auth.context(request), request_id, safe(values["body"]),
+                message = helpdesk.reply(session, auth.context(request), request_id, values["body"],
                                          list(chosen))
                 done = ("Réponse envoyée : le demandeur est prévenu par courriel." if message.from_desk
                         else "Message envoyé au guichet vert.")

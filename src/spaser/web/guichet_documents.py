@@ -22,7 +22,7 @@ from spaser.accounts.models import Organisation
 from spaser.clauses import library, templates, writers
 from spaser.clauses.models import Clause, ClauseVersion
 from spaser.domain.montant import parse_decimal
-from spaser.domain.text import user_text
+from spaser.domain.text import storable, user_text
 from spaser.errors import InputError
 from spaser.marketplace import consultations
 from spaser.marketplace.models import Consultation
@@ -36,8 +36,6 @@ MAX_CRITERIA: Final = 30
 #: Largest row id (the databases' 32-bit integer): a bigger number in a path or a form is a 400, not a crash.
 MAX_ID: Final = 2**31 - 1
 RecordId = Annotated[int, Path(ge=1, le=MAX_ID)]
-#: Characters an XML document (DOCX, ODT) cannot hold, and lone surrogates a database cannot store.
-_NOT_XML: Final = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
 
 
 def record_id(raw: str, name: str) -> int | None:
@@ -50,9 +48,8 @@ def record_id(raw: str, name: str) -> int | None:
     return int(raw)
 
 
-def safe(value: str) -> str:
-    """Text from a request without the characters XML and UTF-8 refuse (lone surrogates, U+FFFE...)."""
-    return _NOT_XML.sub("", value)
+#: Request text without what XML and UTF-8 refuse (one rule for the whole platform: domain.text).
+safe = storable
 
 
 @dataclass(frozen=True)
@@ -154,12 +151,12 @@ def template_inputs(session: Session, ctx: Context, wanted: TemplateRequest, *, 
         versions = library.versions_of(session, references)
     else:
         info = templates.ConsultationInfo(
-            reference=user_text(safe(wanted.reference), name("reference", "reference"), 40, required=False),
-            title=user_text(safe(wanted.title), name("title", "title"), 300, required=False),
-            buyer=user_text(safe(wanted.buyer), name("buyer", "buyer"), 300, required=False),
+            reference=user_text(wanted.reference, name("reference", "reference"), 40, required=False),
+            title=user_text(wanted.title, name("title", "title"), 300, required=False),
+            buyer=user_text(wanted.buyer, name("buyer", "buyer"), 300, required=False),
             cpv=_template_cpv(wanted.cpv, name("cpv", "cpv")),
-            procedure=user_text(safe(wanted.procedure), name("procedure", "procedure"), 120, required=False),
-            deadline=user_text(safe(wanted.deadline), name("deadline", "deadline"), 80, required=False),
+            procedure=user_text(wanted.procedure, name("procedure", "procedure"), 120, required=False),
+            deadline=user_text(wanted.deadline, name("deadline", "deadline"), 80, required=False),
             criteria=parse_criteria(wanted.criteria, name("criteria", "criteria")))
     known = frozenset(v.clause_id for v in versions)
     versions += _library_versions(session, [i for i in wanted.clauses if i not in known], name("clause", "clause"))

@@ -167,7 +167,7 @@ def guichet_router(renderer: Renderer, auth: Auth) -> APIRouter:
         try:
             with platform.db.begin() as session:
                 version = library.propose(session, auth.context(request), proposal_fields(form),
-                                          values["clause"] or None, note=safe(values["note"]))
+                                          values["clause"] or None, note=values["note"])
                 done = (f"Proposition enregistrée ({version.clause_id}, version {version.number}) : elle sera "
                         "visible de tous une fois validée par le guichet vert.")
         except SpaserError as exc:
@@ -215,7 +215,7 @@ def guichet_router(renderer: Renderer, auth: Auth) -> APIRouter:
                 raise InputError(f"decision: {safe(decision)[:20]!r} is not accept or reject")
             with platform.db.begin() as session:
                 version = library.review(session, auth.context(request), version_id, decision == "accept",
-                                         safe(forms.text(form, "note")))
+                                         forms.text(form, "note"))
                 done = (f"Version {version.number} de « {version.title} » "
                         f"{'validée : elle est en vigueur' if decision == 'accept' else 'refusée'}.")
         except SpaserError as exc:
