@@ -21,7 +21,10 @@ install:
 	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 \
 	  || python3 -m pip install --quiet uv \
 	  || python3 -m pip install --quiet --user --break-system-packages uv
-	@$(UV) sync --frozen --quiet
+	@$(UV) sync --frozen --quiet --compile-bytecode
+	@# Bytecode for our own sources too: every CLI call and every ingestion worker starts ~2 s faster where
+	@# PYTHONDONTWRITEBYTECODE is set (imports then never cache what they compile).
+	@$(UV) run --frozen --quiet python -m compileall -q src >/dev/null
 	@# htmx for the web pages, from the npm registry with its lock file (the pages work without it).
 	@if command -v npm >/dev/null 2>&1; then npm ci --no-audit --no-fund --silent || echo "npm ci failed: pages work without htmx"; fi
 

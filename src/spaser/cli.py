@@ -17,6 +17,7 @@ from rich.table import Table
 from spaser import __version__
 from spaser.cli_common import RichProgress, err, out, print_report, settings, state, user_errors, warehouse
 from spaser.cli_demo import demo_app
+from spaser.cli_egalim import egalim_app
 from spaser.cli_fetch import fetch_app
 from spaser.cli_indicators import indicators
 from spaser.cli_platform import audit_app, db_app, keys_app, outbox_app, users_app, verify_receipt_command
@@ -48,6 +49,7 @@ app.add_typer(outbox_app, name="outbox")
 app.add_typer(keys_app, name="keys")
 app.add_typer(sourcing_app, name="sourcing")
 app.add_typer(clauses_app, name="clauses")
+app.add_typer(egalim_app, name="egalim")
 app.command("verify-receipt")(verify_receipt_command)
 
 @app.callback()

@@ -27,6 +27,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "express_interest": frozenset({"supplier"}),
     "propose_clause": frozenset({"admin", "buyer"}),
     "request_help": frozenset({"admin", "buyer", "evaluator"}),
+    # Egalim: import the organisation's catering purchase files from the web.
+    "import_egalim": frozenset({"admin", "buyer"}),
 }
 
 

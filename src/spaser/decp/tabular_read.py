@@ -13,7 +13,7 @@ import datetime as dt
 import io
 import warnings
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -134,16 +134,16 @@ class _Lines:
         return text.rstrip("\r\n")
 
 
-def sniff_separator(line: str) -> str:
+def sniff_separator(line: str, separators: Sequence[str] = SEPARATORS) -> str:
     """The separator used most often outside quotes in the header line (``,`` when there is none)."""
-    counts = dict.fromkeys(SEPARATORS, 0)
+    counts = dict.fromkeys(separators, 0)
     quoted = False
     for char in line:
         if char == '"':
             quoted = not quoted
         elif not quoted and char in counts:
             counts[char] += 1
-    best = max(SEPARATORS, key=lambda s: counts[s])
+    best = max(separators, key=lambda s: counts[s])
     return best if counts[best] else ","
 
 

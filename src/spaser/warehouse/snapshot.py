@@ -116,7 +116,8 @@ def start_build(warehouse_dir: Path, run_id: str) -> Path:
     return building
 
 
-def _fsync(path: Path) -> None:
+def fsync_path(path: Path) -> None:
+    """Flush a file's (or a folder's entry list's) data to disk: what an atomic publish needs before its rename."""
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
@@ -129,11 +130,11 @@ def publish(warehouse_dir: Path, building: Path) -> Path:
     wal = building.with_name(building.name + ".wal")
     if wal.exists():  # DuckDB checkpoints on close; a WAL left means the file is not self-contained
         raise RuntimeError(f"snapshot {building} still has a write-ahead log")
-    _fsync(building)
+    fsync_path(building)
     fault_point("before_publish")
     target = current_path(warehouse_dir)
     os.replace(building, target)
-    _fsync(warehouse_dir)
+    fsync_path(warehouse_dir)
     fault_point("after_publish")
     return target
 

@@ -22,6 +22,8 @@ from fastapi.staticfiles import StaticFiles
 from spaser import __version__
 from spaser.config import Settings
 from spaser.errors import AuthenticationError, SpaserError, TooManyRequestsError
+from spaser.indicators.egalim.published import egalim_versions
+from spaser.indicators.egalim.store import EgalimStore
 from spaser.platform_db.context import Platform
 from spaser.web.auth import Auth
 from spaser.web.cache import ResponseCache
@@ -105,6 +107,8 @@ def create_app(settings: Settings, platform: Platform | None = None) -> FastAPI:
     from spaser.web.api_market import market_api_router
     from spaser.web.api_sourcing import sourcing_api_router
     from spaser.web.buyer_pages import buyer_router
+    from spaser.web.egalim_pages import egalim_router
+    from spaser.web.egalim_workspace import egalim_workspace_router
     from spaser.web.guichet_pages import guichet_router
     from spaser.web.market_pages import market_router
     from spaser.web.pages import page_router
@@ -119,13 +123,16 @@ def create_app(settings: Settings, platform: Platform | None = None) -> FastAPI:
     app.include_router(clauses_api_router(renderer, auth))
     app.include_router(sourcing_router(renderer, auth))
     app.include_router(guichet_router(renderer, auth))
+    app.include_router(egalim_router(renderer))
+    app.include_router(egalim_workspace_router(renderer, auth))
     app.include_router(page_router(renderer))
 
     @app.get("/api/v1/health", tags=["status"])
     def health() -> dict[str, str]:
         return {"status": "ok", "version": __version__}
 
-    app.add_middleware(ResponseCache, identity=reader.identity, targets_dir=settings.data_dir / "targets")
+    app.add_middleware(ResponseCache, identity=reader.identity, targets_dir=settings.data_dir / "targets",
+                       egalim_paths=egalim_versions(EgalimStore.of(settings)))
     return app
 
 

@@ -71,7 +71,8 @@ def workspace(session: Session, ctx: Context) -> dict[str, Any]:
               "deposits": len(bids.active_bids(session, c.id)) if _deadline_passed(c, ctx.now) else None}
              for c in rows]
     return {"organisation": organisation.name if organisation else "", "items": items,
-            "may_create": can(user, "edit_consultation"), "may_manage_users": can(user, "manage_users")}
+            "may_create": can(user, "edit_consultation"), "may_manage_users": can(user, "manage_users"),
+            "may_import_egalim": can(user, "import_egalim")}
 
 
 def members(session: Session, ctx: Context) -> dict[str, Any]:

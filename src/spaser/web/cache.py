@@ -28,10 +28,12 @@ MAX_BODY = 2 * 1024 * 1024
 class ResponseCache:
     """An ASGI middleware: GET responses that carry an ETag, keyed by snapshot, targets, URL and language."""
 
-    def __init__(self, app: App, identity: Callable[[], str | None], targets_dir: Path) -> None:
+    def __init__(self, app: App, identity: Callable[[], str | None], targets_dir: Path,
+                 egalim_paths: tuple[Path, ...] = ()) -> None:
         self.app = app
         self.identity = identity
         self.targets_dir = targets_dir
+        self.egalim_paths = egalim_paths
         self.entries: OrderedDict[tuple[Any, ...], tuple[int, list[tuple[bytes, bytes]], bytes]] = OrderedDict()
         self.lock = threading.Lock()
         self.hits = 0
@@ -42,6 +44,17 @@ class ResponseCache:
             return ()
         return tuple(sorted((p.name, p.stat().st_mtime_ns) for p in self.targets_dir.glob("*.toml")))
 
+    def _egalim_state(self) -> tuple[int | None, ...]:
+        """The Egalim store's version (its results file, its imports folder, its registry): the home page and the
+        Egalim pages change with each import, even before the results are recomputed (they then say so)."""
+        state: list[int | None] = []
+        for path in self.egalim_paths:
+            try:
+                state.append(path.stat().st_mtime_ns)
+            except FileNotFoundError:
+                state.append(None)
+        return tuple(state)
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] != "GET" or scope["path"].startswith("/static"):
             await self.app(scope, receive, send)
@@ -51,7 +64,7 @@ class ResponseCache:
             await self.app(scope, receive, send)
             return
         headers = {k.decode().lower(): v.decode() for k, v in scope["headers"]}
-        key = (snapshot, self._targets_state(), scope["path"], scope.get("query_string", b""),
+        key = (snapshot, self._targets_state(), self._egalim_state(), scope["path"], scope.get("query_string", b""),
                headers.get("cookie", ""), headers.get("accept-language", ""))
         with self.lock:
             cached = self.entries.get(key)

@@ -21,7 +21,11 @@ MAX_FORM_FILES = 20
 
 async def read_form(request: Request, auth: Auth, *, max_part_mb: int = 1) -> FormData:
     form = await request.form(max_files=MAX_FORM_FILES, max_part_size=max_part_mb * 1024 * 1024)
-    auth.check_csrf(request, form)
+    try:
+        auth.check_csrf(request, form)
+    except BaseException:
+        await form.close()  # the uploaded files' spools, which nobody else would close
+        raise
     return form
 
 

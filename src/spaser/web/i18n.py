@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Final
 
+from spaser.web.i18n_egalim import EGALIM_MESSAGES
 from spaser.web.i18n_guichet import GUICHET_MESSAGES
 from spaser.web.i18n_sourcing import SOURCING_MESSAGES
 
@@ -119,6 +120,7 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
 # The sourcing space's and the guichet vert's words live beside their pages.
 MESSAGES.update(SOURCING_MESSAGES)
 MESSAGES.update(GUICHET_MESSAGES)
+MESSAGES.update(EGALIM_MESSAGES)
 
 
 def translator(lang: str) -> Callable[[str], str]:

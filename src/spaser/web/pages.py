@@ -14,6 +14,7 @@ from spaser.indicators.engine import Result
 from spaser.indicators.published import read_results
 from spaser.warehouse import queries
 from spaser.web import charts as ch
+from spaser.web.egalim_home import home_block
 from spaser.web.render import Renderer
 
 #: The indicators the dashboard shows, in order.
@@ -79,11 +80,12 @@ def page_router(renderer: Renderer) -> APIRouter:
         fmt = _fmt(request)
         annee = _int("annee", annee_text)
         acheteur = acheteur or None
+        egalim, egalim_tag = home_block(renderer)
         found = renderer.warehouse()
         if found is None:
             return renderer.respond(request, fmt, "home.html", {"empty": True, "rows": [], "trends": {},
                                                               "buyers": [], "years": [], "acheteur": None,
-                                                              "annee": None, "art35": None},
+                                                              "annee": None, "art35": None, "egalim": egalim},
                                     title="spaser")
         con, etag = found
         years = queries.years(con)
@@ -99,7 +101,8 @@ def page_router(renderer: Renderer) -> APIRouter:
         art35 = next((r for r in current if r.id == "env_criterion"), None)
         data = {"empty": False, "acheteur": acheteur, "annee": year, "years": years,
                 "buyers": queries.buyers(con, 200), "rows": current, "trends": trends, "art35": art35,
-                "labels": {i.id: (i.label_fr, i.label_en) for i in catalogue()}}
+                "labels": {i.id: (i.label_fr, i.label_en) for i in catalogue()}, "egalim": egalim}
+        etag = etag[:-1] + egalim_tag + '"'  # the home shows the Egalim figures too: its ETag follows them
         lang = renderer.language(request)
         charts = None
         if fmt == "html":
