@@ -97,6 +97,8 @@ def import_command(
     = None,
 ) -> None:
     """Import purchase lines (idempotent: a file already imported is not imported twice)."""
+    from spaser.indicators.egalim.access import audit_after
+
     store = _store()
     reports: list[Any] = []
     unreadable: list[tuple[Path, str]] = []
@@ -106,10 +108,8 @@ def import_command(
         except InputError as exc:
             unreadable.append((path, exc.message))
     with user_errors():
-        _audit(actor, [("egalim.import", "egalim_import", r.manifest.id, {
-            "file": r.manifest.file, "sha256": r.manifest.sha256, "lines_read": r.manifest.lines_read,
-            "accepted": r.manifest.accepted, "rejected": r.manifest.rejected, "conflicts": r.manifest.conflicts,
-        }) for r in reports if not r.already_imported])
+        _audit(actor, [("egalim.import", "egalim_import", r.manifest.id, audit_after(r.manifest))
+                       for r in reports if not r.already_imported])
     if any(not r.already_imported for r in reports):
         with user_errors():
             _publish(store)

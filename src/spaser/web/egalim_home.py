@@ -17,5 +17,4 @@ def home_block(renderer: Renderer) -> tuple[dict[str, Any] | None, str]:
     if reading is None:
         return None, ""
     trend = reading.results.trend("ensemble")
-    tag = f"-egalim-{reading.results.fingerprint[:16]}" + ("" if reading.current else "-stale")
-    return (published.summary_json(trend[-1]) if trend else None), tag
+    return (published.summary_json(trend[-1]) if trend else None), f"-{reading.tag}"

@@ -66,10 +66,6 @@ def egalim_router(renderer: Renderer) -> APIRouter:
     router = APIRouter()
     store = EgalimStore.of(renderer.settings)
 
-    def _etag(reading: published.Reading) -> str:
-        # stale results are the same figures with another page (« en cours de recalcul »): another ETag
-        return f'"egalim-{reading.results.fingerprint[:20]}{"" if reading.current else "-stale"}"'
-
     def dashboard(request: Request, annee_text: str | None = Query(None, alias="annee"),
                   groupe: str | None = None) -> Response:
         fmt, lang = _fmt(request), renderer.language(request)
@@ -105,7 +101,7 @@ def egalim_router(renderer: Renderer) -> APIRouter:
             charts = {"targets": ch.targets_vs_actual(_target_items(summary, lang), lang, chart_id="egalim-targets"),
                       "families": _family_chart(summary, lang, "egalim-families"),
                       "trends": _trend_charts(trend, lang, "egalim")}
-        return renderer.respond(request, fmt, "egalim/dashboard.html", data, etag=_etag(reading),
+        return renderer.respond(request, fmt, "egalim/dashboard.html", data, etag=f'"{reading.tag}"',
                                 csv_table=(RESTAURANT_COLUMNS, rows), title="Egalim", charts=charts)
 
     def restaurant(request: Request, siret: str, annee_text: str | None = Query(None, alias="annee")) -> Response:
@@ -132,7 +128,7 @@ def egalim_router(renderer: Renderer) -> APIRouter:
             charts = {"targets": ch.targets_vs_actual(_target_items(summary, lang), lang, chart_id="egalim-targets"),
                       "families": _family_chart(summary, lang, "egalim-families"),
                       "trends": _trend_charts(trend, lang, "restaurant")}
-        return renderer.respond(request, fmt, "egalim/restaurant.html", data, etag=_etag(reading),
+        return renderer.respond(request, fmt, "egalim/restaurant.html", data, etag=f'"{reading.tag}"',
                                 csv_table=(RESTAURANT_COLUMNS, [_restaurant_row(s, group) for s in trend]),
                                 title=summary.name or siret, charts=charts)
 

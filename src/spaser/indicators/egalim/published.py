@@ -31,12 +31,11 @@ def egalim_versions(store: EgalimStore) -> tuple[Path, ...]:
 
 def refresh(store: EgalimStore, *, force: bool = False) -> bool:
     """Recompute and publish the results when the store changed since the last computation; True if it did."""
-    files = store.lines_files()
-    registry = store.restaurants_file()
-    if not force and is_current(results_dir(store), files, registry):
-        return False
-    with store.lock():
-        compute_and_write(store.lines_files(), store.restaurants_file(), results_dir(store))
+    with store.lock():  # the inputs are listed under the lock: no import can land between listing and computing
+        files, registry = store.lines_files(), store.restaurants_file()
+        if not force and is_current(results_dir(store), files, registry):
+            return False
+        compute_and_write(files, registry, results_dir(store))
     return True
 
 
@@ -47,11 +46,18 @@ class Reading:
     results: EgalimResults
     current: bool
 
+    @property
+    def tag(self) -> str:
+        """What names this version of the figures in an ETag: the inputs they were computed from, and whether
+        the store has changed since (the pages then say the results are being recomputed)."""
+        return f"egalim-{self.results.fingerprint[:20]}" + ("" if self.current else "-stale")
+
 
 def read(store: EgalimStore, *, scope: str | None = None, scope_id: str | None = None,
          year: int | None = None) -> Reading | None:
     """The published results for these filters; None when nothing was ever imported."""
-    if not store.lines_files():
+    files = store.lines_files()  # one listing of the manifests per page, whatever the number of imports
+    if not files:
         return None
     found = read_results(results_dir(store), scope=scope, scope_id=scope_id, year=year)
     if found is None:  # lines imported by a version that did not publish results: compute them once
@@ -59,7 +65,7 @@ def read(store: EgalimStore, *, scope: str | None = None, scope_id: str | None =
         found = read_results(results_dir(store), scope=scope, scope_id=scope_id, year=year)
         if found is None:
             return None
-    return Reading(found, is_current(results_dir(store), store.lines_files(), store.restaurants_file()))
+    return Reading(found, is_current(results_dir(store), files, store.restaurants_file()))
 
 
 def _part(part: Part) -> dict[str, Any]:

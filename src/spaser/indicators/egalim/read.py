@@ -23,6 +23,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Any, Final
 
+from spaser.decp.sources import sha256_of_file
 from spaser.decp.tabular_read import sniff_separator
 from spaser.errors import InputError
 from spaser.indicators.egalim.cells import EXTRA_CELLS, Cell, text_of
@@ -106,7 +107,7 @@ def open_table(path: Path) -> Table:
     except OSError as exc:
         raise InputError(f"{path} : lecture impossible ({exc.strerror or exc})") from None
     if head.startswith(_ZIP):
-        return _open_xlsx(path, _sha256(path))
+        return _open_xlsx(path, sha256_of_file(path))
     if head.startswith(_OLE):
         raise InputError(f"{path} : classeur Excel 97-2003 (.xls) non pris en charge ; enregistrez-le en XLSX ou "
                          "en CSV")
@@ -114,13 +115,6 @@ def open_table(path: Path) -> Table:
         raise InputError(f"{path} : fichier binaire, ni CSV ni XLSX")
     return _open_csv(path)
 
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while chunk := handle.read(_CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 @dataclass
