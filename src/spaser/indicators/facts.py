@@ -91,7 +91,7 @@ per_contract_suppliers AS (
            count(*) FILTER (WHERE h.previous_year IS NULL
                             OR s.year - h.previous_year > {PARAMETERS["new_supplier_years"]}) AS n_new,
            bool_and(coalesce(s.identifiant_valide, false)) AS identifiants_valides,
-           list(s.supplier) FILTER (WHERE s.supplier IS NOT NULL) AS supplier_ids
+           list(s.supplier ORDER BY s.supplier) FILTER (WHERE s.supplier IS NOT NULL) AS supplier_ids
     FROM suppliers s
     LEFT JOIN supplier_history h
            ON h.acheteur_id = s.acheteur_id AND h.supplier = s.supplier AND h.year = s.year

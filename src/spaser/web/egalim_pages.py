@@ -15,6 +15,7 @@ from spaser.indicators.egalim import published
 from spaser.indicators.egalim.results import ENSEMBLE_ID, SCOPES, Summary
 from spaser.indicators.egalim.store import EgalimStore
 from spaser.web import charts as ch
+from spaser.web.i18n_egalim import family_label
 from spaser.web.pages import _fmt, _int, _twin
 from spaser.web.render import Renderer, jsonable
 
@@ -57,8 +58,8 @@ def _trend_charts(trend: Sequence[Summary], lang: str, prefix: str) -> list[ch.C
 
 def _family_chart(summary: Summary, lang: str, chart_id: str) -> ch.Chart:
     label = "Part Egalim par famille" if lang == "fr" else "Egalim share by family"
-    return ch.breakdown(label, "%", [(f.label, f.egalim.rounded, float(f.total)) for f in summary.families
-                                     if f.total], lang, chart_id=chart_id,
+    items = [(family_label(f.family, lang), f.egalim.rounded, float(f.total)) for f in summary.families if f.total]
+    return ch.breakdown(label, "%", items, lang, chart_id=chart_id,
                         item_header="Famille" if lang == "fr" else "Family")
 
 

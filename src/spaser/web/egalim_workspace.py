@@ -10,9 +10,11 @@ afterwards; the browser's file name is only a display string.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any, Final
@@ -43,6 +45,8 @@ REJECT_COLUMNS: Final = ("line", "column", "value", "reason", "raw")
 _COPY_CHUNK: Final = 1 << 20
 _FORMULA: Final = ("=", "+", "-", "@", "\t", "\r")
 _ZIP: Final = b"PK\x03\x04"  # an XLSX workbook
+#: A staged upload older than this was left by a server killed mid-import (an import takes seconds): removed.
+STALE_UPLOAD_S: Final = 24 * 3600
 
 
 def _when(manifest: ImportManifest) -> dt.datetime:
@@ -78,6 +82,7 @@ def stage(source: IO[bytes], folder: Path, limit_bytes: int) -> Path:
     """Copy an upload to a new file of the server's naming in ``folder`` (never the browser's name: its suffix,
     which openpyxl wants, comes from the first bytes); an error naming the limit when it is larger."""
     folder.mkdir(parents=True, exist_ok=True)
+    remove_stale_uploads(folder)
     first = source.read(_COPY_CHUNK)
     handle, name = tempfile.mkstemp(prefix="upload-", suffix=".xlsx" if first.startswith(_ZIP) else ".csv",
                                     dir=folder)
@@ -97,6 +102,19 @@ def stage(source: IO[bytes], folder: Path, limit_bytes: int) -> Path:
         path.unlink(missing_ok=True)
         raise
     return path
+
+
+def remove_stale_uploads(folder: Path, now: float | None = None) -> list[Path]:
+    """Delete the staged uploads a killed server left behind (older than :data:`STALE_UPLOAD_S`; younger ones may
+    be another worker's import in progress); returns those deleted."""
+    limit = (time.time() if now is None else now) - STALE_UPLOAD_S
+    removed = []
+    for path in folder.glob("upload-*"):
+        with contextlib.suppress(FileNotFoundError):  # another worker removed it first
+            if path.stat().st_mtime < limit:
+                path.unlink()
+                removed.append(path)
+    return removed
 
 
 def egalim_workspace_router(renderer: Renderer, auth: Auth) -> APIRouter:

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from typing import Final
 
+from spaser.indicators.egalim.catalogue import FAMILIES, GROUP_LABELS
+
 EGALIM_MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "nav_egalim": ("Egalim", "Egalim"),
     "e_title": ("Egalim : qualité des repas en restauration collective",
@@ -138,3 +140,30 @@ EGALIM_MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "e_ws_kind_unknown_article": ("article absent de la matrice", "article missing from the matrix"),
     "e_ws_conflicts_shown": ("Seuls les premiers écarts sont affichés.", "Only the first conflicts are shown."),
 }
+
+#: English names of the product families and Egalim categories; the French ones are the catalogue's.
+_FAMILIES_EN: Final[dict[str, str]] = {
+    "VIANDES_VOLAILLES": "Meat and poultry",
+    "CHARCUTERIE": "Cured and cooked meats",
+    "PRODUITS_DE_LA_MER": "Seafood and aquaculture products",
+    "FRUITS_ET_LEGUMES": "Fruit and vegetables",
+    "PRODUITS_LAITIERS": "Dairy products",
+    "BOULANGERIE": "Bread and pastry",
+    "BOISSONS": "Drinks",
+    "AUTRES": "Other products",
+}
+_GROUPS_EN: Final[dict[str, str]] = {
+    "BIO": "Organic or in conversion",
+    "SIQO": "Official quality signs (Label rouge, PDO, PGI, TSG)",
+    "EGALIM_AUTRES": "Other Egalim products (HVE, sustainable fishing, outermost regions, farm-made, fair trade)",
+    "EXTERNALITES_PERFORMANCE": "Environmental externalities and environmental performance",
+    "NON_EGALIM": "Not Egalim",
+}
+EGALIM_MESSAGES.update({f"e_family_{code}": (label, _FAMILIES_EN[code]) for code, label in FAMILIES.items()})
+EGALIM_MESSAGES.update({f"e_group_{code}": (label, _GROUPS_EN[code]) for code, label in GROUP_LABELS.items()})
+
+
+def family_label(code: str, lang: str) -> str:
+    """A product family's name in the page's language; an unknown code (kept from the file) as it is."""
+    pair = EGALIM_MESSAGES.get(f"e_family_{code}")
+    return code if pair is None else pair[1 if lang == "en" else 0]

@@ -336,6 +336,14 @@ def test_dashboard_html_in_english(client: TestClient) -> None:
     assert "Note : Restaurants in different (or unknown) territories: mainland targets." in html
     assert TERRITORY_NOTES[MIXED] not in html
     assert "Objectifs et réalisé" not in html
+    # families and categories in English, in the tables and the family chart; French on the French page
+    for english, french in (("Meat and poultry", "Viandes et volailles"), ("Dairy products", "Produits laitiers"),
+                            ("Organic or in conversion", "Bio ou en conversion"), ("Not Egalim", "Hors Egalim")):
+        assert f'<th scope="row">{english}</th>' in html and french not in html
+    chart = html.split('id="chart-egalim-families"')[1].split("</figure>")[0]
+    assert "Meat and poultry" in chart
+    french_page = ok(client, "/egalim", lang="fr")
+    assert '<th scope="row">Viandes et volailles</th>' in french_page and "Meat and poultry" not in french_page
 
 
 # -- a restaurant's page -----------------------------------------------------------------------------------------

@@ -14,6 +14,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import time
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -27,7 +29,7 @@ from spaser.audit import AuditEntry, verify
 from spaser.indicators.egalim import published
 from spaser.indicators.egalim.access import display_name
 from spaser.indicators.egalim.store import EgalimStore, ImportManifest
-from spaser.web.egalim_workspace import SHOWN
+from spaser.web.egalim_workspace import SHOWN, STALE_UPLOAD_S
 from tests.integration.egalim.egalim_files import write_xlsx
 from tests.marketplace_world import World
 from tests.platform_fixtures import ENGINES
@@ -164,6 +166,21 @@ def test_a_buyer_uploads_a_csv_and_reads_the_report(world: World, buyer: TestCli
     assert report_url(again) == url and "déjà importé" in message_of(again)
     assert "déjà importé" in buyer.get(again.headers["location"]).text
     assert len(store_of(world).imports()) == 1 and len(audit_entries(world)) == 1
+
+
+def test_uploads_left_by_a_killed_server_are_removed(world: World, buyer: TestClient) -> None:
+    """A server killed mid-import leaves its staged copy in uploads/: the next upload removes those older than a
+    day, and leaves younger ones (another worker's import may be running)."""
+    uploads = store_of(world).root / "uploads"
+    uploads.mkdir(parents=True, exist_ok=True)
+    old, recent, other = uploads / "upload-old.csv", uploads / "upload-recent.csv", uploads / "notes.txt"
+    for path in (old, recent, other):
+        path.write_text("x")
+    two_days_ago = time.time() - 2 * STALE_UPLOAD_S
+    os.utime(old, (two_days_ago, two_days_ago))
+    os.utime(other, (two_days_ago, two_days_ago))
+    report_url(upload(buyer, "achats-2024.csv", PURCHASES.encode()))
+    assert sorted(p.name for p in uploads.iterdir()) == ["notes.txt", "upload-recent.csv"]
 
 
 def test_an_xlsx_upload_and_the_buyer_home_link(world: World, buyer: TestClient, tmp_path: Path) -> None:

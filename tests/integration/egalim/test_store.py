@@ -91,6 +91,29 @@ def test_importing_the_same_file_twice_is_a_no_op(store: EgalimStore, tmp_path: 
     assert len(list(store.lines_dir.glob("*.parquet"))) == 1 and len(lines(store)) == 11
 
 
+def test_lines_already_imported_by_another_file_are_reported_not_dropped(store: EgalimStore, tmp_path: Path) -> None:
+    """Overlapping exports (January–June, then the whole year): the second import warns that its lines repeat the
+    first import's, and keeps them all (two identical lines may be two deliveries)."""
+    first = store.import_file(fixture("achats_complet.csv"), now=NOW).manifest
+    assert first.warnings == ()
+    rows = fixture("achats_complet.csv").read_text(encoding="utf-8").splitlines()
+    # the first three lines, the first once more written differently (same values once read) and once as is, and a
+    # new line: five of the six lines repeat the first import
+    text = "\n".join([rows[0], *rows[1:4], rows[1].replace("2024-01-08", "08/01/2024"),
+                      "19290012400012,Riz,Grossiste,2024-03-01,10.00,AUTRES,,,,,,,", *rows[1:2]]) + "\n"
+    overlapping = tmp_path / "achats-annee.csv"
+    overlapping.write_text(text, encoding="utf-8")
+    second = store.import_file(overlapping, now=NOW + dt.timedelta(days=1)).manifest
+    assert second.accepted == 6 and len(lines(store)) == 11 + 6  # nothing dropped
+    assert second.warnings == (
+        f"5 ligne(s) identique(s) à des lignes déjà importées (« achats_complet.csv » ({first.id}) : 5) : si ce "
+        "fichier recouvre un import précédent, ces achats comptent deux fois ; supprimez alors l'import en double",)
+    # a file with nothing in common warns of nothing
+    other = tmp_path / "autre.csv"
+    other.write_text(rows[0] + "\n19290012400012,Pâtes,Grossiste,2024-03-02,20.00,AUTRES,,,,,,,\n", encoding="utf-8")
+    assert store.import_file(other, now=NOW + dt.timedelta(days=2)).manifest.warnings == ()
+
+
 def test_remove_import_then_import_again(store: EgalimStore) -> None:
     m = store.import_file(fixture("achats_complet.csv"), now=NOW).manifest
     assert store.remove_import(m.id) == m

@@ -259,6 +259,19 @@ def test_sme_share_splits_a_contract_between_its_titulaires(tmp_path: Path) -> N
     assert value == expect(230000, 690000, 33.3333, 0.5714, population=7, known=4)
 
 
+def test_stored_facts_list_the_suppliers_in_a_fixed_order(tmp_path: Path) -> None:
+    """The fact table of a snapshot is the same at every ingestion: a contract's suppliers are listed sorted (the
+    list aggregate alone gave them in a different order from one run to the next at national scale)."""
+    ids = [siret(9), siret(2), siret(5), siret(7)]
+    records = [marche("M1", titulaires=titulaires(*ids)), marche("M2", titulaires=titulaires(*ids[::-1]))]
+    settings = build(tmp_path, records)
+    with warehouse(settings) as con:
+        rows = con.execute("SELECT supplier_ids FROM indicator_facts ORDER BY contract_key").fetchall()
+    lists = [row[0] for row in rows]
+    expected = sorted(siren(i) for i in ids)
+    assert lists == [expected, expected]
+
+
 def test_sme_share_counts_the_titulaires_in_force(tmp_path: Path) -> None:
     """M1 awarded to LARGE (GE), whose modification names SME_1 (PME) as titulaire instead: 1; M2 [LARGE]: 0.
 

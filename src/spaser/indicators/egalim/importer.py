@@ -21,6 +21,7 @@ import pyarrow.parquet as pq
 from spaser.indicators.egalim.cells import LineError
 from spaser.indicators.egalim.lines import KNOWN_COLUMNS, LEGACY_COLUMN, REQUIRED_COLUMNS, parse_row
 from spaser.indicators.egalim.matrices import Conflict
+from spaser.indicators.egalim.overlaps import overlap_with_earlier
 from spaser.indicators.egalim.read import RawRow, open_table
 from spaser.indicators.egalim.store import (
     CONFLICTS_SCHEMA,
@@ -71,6 +72,7 @@ class _Batches:
     """Rows for one Parquet file, written a batch at a time to the temporary path."""
 
     def __init__(self, path: Path, schema: pa.Schema) -> None:
+        self.path = path
         self.schema = schema
         self.rows: list[dict[str, Any]] = []
         self.writer = pq.ParquetWriter(path, schema)
@@ -140,6 +142,9 @@ def import_file(store: EgalimStore, path: Path, actor: str = "cli", progress: Im
                     for batches in (lines, rejects, conflicts):
                         batches.close()
                     counted = conflicts.count
+                    repeated = overlap_with_earlier(store, lines.path).warning()
+                    if repeated:
+                        table.warnings.append(repeated)
             finally:
                 if progress is not None:
                     progress.stop()
