@@ -199,14 +199,14 @@ def score(need: Need, supplier: SupplierFacts) -> Match | None:
     return Match(sum(r.points for r in reasons), tuple(reasons))
 
 
-def _check_limit(limit: int) -> None:
+def check_limit(limit: int) -> None:
     if limit < 1:
         raise InputError(f"limit: must be at least 1, got {limit}")
 
 
 def rank(need: Need, suppliers: Iterable[SupplierFacts], limit: int = 20) -> list[tuple[SupplierFacts, Match]]:
     """The suppliers matching the need, best score first, then by name (case-insensitive) and org id."""
-    _check_limit(limit)
+    check_limit(limit)
     scored = [(s, m) for s in suppliers if (m := score(need, s)) is not None]
     scored.sort(key=lambda pair: (-pair[1].score, pair[0].name.casefold(), pair[0].name, pair[0].org_id))
     return scored[:limit]
@@ -214,7 +214,7 @@ def rank(need: Need, suppliers: Iterable[SupplierFacts], limit: int = 20) -> lis
 
 def rank_needs(supplier: SupplierFacts, needs: Sequence[tuple[K, Need]], limit: int = 20) -> list[tuple[K, Match]]:
     """The needs the supplier matches, best score first; ties keep the order given (e.g. the closest deadline)."""
-    _check_limit(limit)
+    check_limit(limit)
     scored = [(key, m) for key, need in needs if (m := score(need, supplier)) is not None]
     scored.sort(key=lambda pair: -pair[1].score)  # stable
     return scored[:limit]

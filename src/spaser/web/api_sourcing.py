@@ -141,11 +141,19 @@ class MatchReason(BaseModel):
     texte: str = Field(description="The reason as a sentence, in the request's language.")
 
 
+class MatchedLot(BaseModel):
+    numero: int
+    titre: str
+    cpv: str | None
+
+
 class SupplierMatch(BaseModel):
     id: int
     siret: str
     nom: str
     pme: bool | None
+    lot: MatchedLot | None = Field(default=None, description="For a consultation: the lot the company matches best "
+                                                             "(null: the consultation's own CPV code).")
     score: int
     raisons: list[MatchReason]
 
@@ -173,6 +181,8 @@ class Opportunity(BaseModel):
     cpv: str
     periode: str
     date_limite: dt.datetime | None
+    lot: MatchedLot | None = Field(default=None, description="For a consultation: the lot the company matches best "
+                                                             "(null: the consultation's own CPV code, or a plan).")
     score: int
     raisons: list[MatchReason]
 

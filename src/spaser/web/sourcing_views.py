@@ -18,6 +18,7 @@ from spaser.accounts.models import Organisation
 from spaser.accounts.service import organisation_names
 from spaser.domain.territories import DEPARTEMENT_REGION, REGIONS
 from spaser.errors import InputError
+from spaser.marketplace.models import Lot
 from spaser.reference.tables import CPV_DIVISIONS
 from spaser.sourcing import matching, plans, profiles
 from spaser.sourcing.labels import LABELS
@@ -268,9 +269,14 @@ def match_view(found: matching.Match, lang: str) -> dict[str, Any]:
                         for r in found.reasons]}
 
 
+def lot_view(lot: Lot | None) -> dict[str, Any] | None:
+    return None if lot is None else {"numero": lot.number, "titre": lot.title, "cpv": lot.cpv}
+
+
 def supplier_match_view(found: SupplierMatch, lang: str) -> dict[str, Any]:
     return {"id": found.organisation.id, "siret": found.organisation.siret, "nom": found.organisation.name,
-            "pme": profiles.is_sme(found.organisation, found.profile)} | match_view(found.match, lang)
+            "pme": profiles.is_sme(found.organisation, found.profile), "lot": lot_view(found.lot)} | match_view(
+        found.match, lang)
 
 
 def opportunity_view(found: Opportunity, lang: str) -> dict[str, Any]:
@@ -281,7 +287,8 @@ def opportunity_view(found: Opportunity, lang: str) -> dict[str, Any]:
     else:
         path, when, deadline = f"/consultations/{item.id}", "", item.deadline
     return {"type": found.kind, "id": item.id, "titre": item.title, "acheteur": found.buyer.name, "lien": path,
-            "cpv": item.cpv, "periode": when, "date_limite": deadline} | match_view(found.match, lang)
+            "cpv": item.cpv, "periode": when, "date_limite": deadline, "lot": lot_view(found.lot)} | match_view(
+        found.match, lang)
 
 
 def names_of(session: Session, organisation_ids: Sequence[int]) -> dict[int, str]:

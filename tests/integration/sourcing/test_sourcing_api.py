@@ -157,6 +157,7 @@ def test_my_opportunities(world: World) -> None:
     assert [(i["type"], i["id"], i["score"]) for i in items] == [("plan", plan_id, 75),
                                                                  ("consultation", consultation.id, 75)]
     assert items[1]["date_limite"] is not None and items[0]["lien"] == f"/achats-prevus/{plan_id}"
+    assert items[0]["lot"] is None and items[1]["lot"] is None  # the plan; the consultation on its own code
     assert armor.get("/api/v1/me/opportunities").json() == client_for(world, "offres@armor.fr").get(
         "/entreprise/opportunites.json").json()
     assert api(world, "buyer@bretagne.bzh").get("/api/v1/me/opportunities").status_code == 403

@@ -21,6 +21,7 @@ from sqlalchemy import select
 from spaser.accounts import service as accounts
 from spaser.accounts.models import Organisation, OutboxMessage
 from spaser.audit import AuditEntry
+from spaser.marketplace import consultations
 from spaser.sourcing import alerts, matches, plans, profiles
 from spaser.sourcing.models import SavedSearch
 from spaser.sourcing.profiles import ProfileInput
@@ -468,6 +469,31 @@ def test_companies_that_could_answer_a_consultation(world: World) -> None:
     for email in ("acheteur@finistere.fr", "offres@armor.fr"):
         other = Person(world, email)
         assert other.get(f"/acheteur/consultations/{consultation.id}/entreprises").status_code == 403
+
+
+def test_pages_name_the_lot_a_company_matches(world: World) -> None:
+    """A works consultation (own code 45000000) whose lot 2 is joinery (Armor's 45421000): the buyer's list of
+    companies and Armor's opportunities say « Pour le lot 2 », in the page and its JSON twin."""
+    save_profiles(world)
+    draft = world.consultation(title="Rénovation de l'internat", cpv="45000000", contract_type="Travaux")
+    with world.platform.db.begin() as session:
+        consultations.set_lots(session, world.ctx(world.buyer), draft.id, [
+            consultations.LotSpec(1, "Gros œuvre", "45210000"),
+            consultations.LotSpec(2, "Menuiseries intérieures", "45421000")])
+        consultations.publish(session, world.ctx(world.buyer), draft.id)
+    buyer = Person(world, "buyer@bretagne.bzh")
+    page = text_of(buyer.get(f"/acheteur/consultations/{draft.id}/entreprises").text)
+    assert "Pour le lot 2 : Menuiseries intérieures" in page and "Même code CPV (45421000)" in page
+    twin = buyer.get(f"/acheteur/consultations/{draft.id}/entreprises.json").json()
+    assert [(s["nom"], s["lot"]) for s in twin["suggestions"]] == [
+        ("Menuiserie Armor", {"numero": 2, "titre": "Menuiseries intérieures", "cpv": "45421000"})]
+    armor = Person(world, "offres@armor.fr")
+    opportunities = text_of(armor.get("/entreprise/opportunites").text)
+    assert "Pour le lot 2 : Menuiseries intérieures (CPV 45421000)" in opportunities
+    english = text_of(armor.get("/entreprise/opportunites?lang=en").text)
+    assert "For lot 2 : Menuiseries intérieures" in english
+    items = armor.get("/entreprise/opportunites.json").json()["items"]
+    assert [(i["id"], i["lot"]["numero"]) for i in items] == [(draft.id, 2)]
 
 
 def test_the_company_sees_its_opportunities(world: World) -> None:

@@ -12,7 +12,8 @@ from sqlalchemy import select
 from spaser.accounts.models import Organisation, OutboxMessage
 from spaser.audit import AuditEntry
 from spaser.errors import ConflictError, InputError, NotFoundError, PermissionDeniedError
-from spaser.sourcing import alerts, matches, plans, profiles
+from spaser.marketplace import consultations
+from spaser.sourcing import alerts, matches, matching, plans, profiles
 from spaser.sourcing.profiles import LabelInput, ProfileInput
 from tests.marketplace_world import World
 from tests.platform_fixtures import ENGINES
@@ -192,6 +193,47 @@ def test_matching_ranks_with_reasons_both_ways(world: World) -> None:
         with pytest.raises(PermissionDeniedError):
             matches.opportunities_for(session, world.ctx(world.supplier_b), world.supplier_a.organisation_id or 0)
         assert [(o.kind, o.item.id) for o in found] == [("plan", plan_id)]
+
+
+def _works_with_lots(world: World, lots: list[consultations.LotSpec]) -> int:
+    draft = world.consultation(title="Rénovation du lycée Chateaubriand", cpv="45000000", contract_type="Travaux",
+                               description="Rénovation de l'internat en trois lots.")
+    with world.platform.db.begin() as session:
+        consultations.set_lots(session, world.ctx(world.buyer), draft.id, lots)
+        return consultations.publish(session, world.ctx(world.buyer), draft.id).id
+
+
+def test_a_company_matches_the_lot_it_could_answer(world: World) -> None:
+    """A works consultation's own code is the general « travaux de construction » (45000000); Armor's joinery
+    (45421000) is the code of lot 2 only: it is matched on lot 2 (same code) rather than on the division, once."""
+    _profiles(world)
+    consultation_id = _works_with_lots(world, [
+        consultations.LotSpec(1, "Gros œuvre", "45210000"), consultations.LotSpec(2, "Menuiseries intérieures",
+                                                                                   "45421000-4"),
+        consultations.LotSpec(3, "Coordination", None), consultations.LotSpec(4, "Divers", "45000000")])
+    with world.platform.db.begin() as session:
+        consultation = consultations.get(session, consultation_id)
+        assert [(lot.number if lot else None, need.cpv) for lot, need in matches.needs_of_consultation(
+            consultation)] == [(None, "45000000"), (1, "45210000"), (2, "45421000")]  # no code, or the main one: none
+        found = matches.suppliers_for_consultation(session, consultation)
+        assert [(m.organisation.name, m.lot.number if m.lot else None) for m in found] == [("Menuiserie Armor", 2)]
+        # the same reasons and score as the lot's own need: same code 40 + département 20 + SME 10 (+ labels)
+        lot_need = matches.needs_of_consultation(consultation)[2][1]
+        armor = found[0]
+        assert armor.match == matching.score(lot_need, matches.facts_of(armor.organisation, armor.profile))
+        assert armor.match.reasons[0].code == "cpv_code"
+        main_match = matching.score(matches.need_of_consultation(consultation),
+                                    matches.facts_of(armor.organisation, armor.profile))
+        assert main_match is not None and main_match.score < armor.match.score
+        opportunities = matches.opportunities_for(session, world.ctx(world.supplier_a),
+                                                  world.supplier_a.organisation_id or 0)
+        assert [(o.kind, o.item.id, o.lot.number if o.lot else None, o.match.score) for o in opportunities] == [
+            ("consultation", consultation_id, 2, armor.match.score)]
+        with pytest.raises(InputError, match="limit"):
+            matches.suppliers_for_consultation(session, consultation, limit=0)
+        with pytest.raises(InputError, match="limit"):
+            matches.opportunities_for(session, world.ctx(world.supplier_a), world.supplier_a.organisation_id or 0,
+                                      limit=0)
 
 
 def test_saved_search_digest_sends_new_items_once(world: World) -> None:
