@@ -99,7 +99,7 @@ def suppliers_for(session: Session, need: matching.Need, track: Track | None = N
     records = track([o.siret for _, o in rows], need.cpv[:2]) if track is not None and rows else {}
     by_org = {o.id: (o, p) for p, o in rows}
     ranked = matching.rank(need, [facts_of(o, p, records.get(o.siret, (0, 0))) for p, o in rows],
-                           limit or max(len(rows), 1))
+                           max(len(rows), 1) if limit is None else limit)
     return [SupplierMatch(by_org[f.org_id][0], by_org[f.org_id][1], m) for f, m in ranked]
 
 

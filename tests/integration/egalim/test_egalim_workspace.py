@@ -183,6 +183,26 @@ def test_uploads_left_by_a_killed_server_are_removed(world: World, buyer: TestCl
     assert sorted(p.name for p in uploads.iterdir()) == ["notes.txt", "upload-recent.csv"]
 
 
+def test_repeated_lines_name_only_the_importers_own_imports(world: World, buyer: TestClient) -> None:
+    """Lines another organisation already imported are counted in the warning, its file not named; the importer's
+    own earlier import is named."""
+    first = imported(world, buyer)
+    other = client_for(world, world.other_buyer.email)
+    overlapping = HEADER + f"{A},Tomates,Primeurs du Léon,2024-02-01,700.00,FRUITS_ET_LEGUMES,\n" + (
+        f"{A},Riz,Grossiste,2024-04-01,40.00,AUTRES,\n")
+    theirs = imported(world, other, "finistere.csv", overlapping)
+    assert theirs.warnings == (
+        "1 ligne(s) identique(s) à des lignes déjà importées (imports d'autres organisations : 1) : si ce fichier "
+        "recouvre un import précédent, ces achats comptent deux fois ; supprimez alors l'import en double",)
+    report = other.get(f"{HOME}/imports/{theirs.id}").text
+    assert "imports d&#39;autres organisations : 1" in report and "achats-2024.csv" not in report
+    ours = imported(world, buyer, "achats-bis.csv", overlapping.replace("Riz", "Pâtes"))
+    assert ours.warnings == (
+        f"1 ligne(s) identique(s) à des lignes déjà importées (« achats-2024.csv » ({first.id}) : 1, imports "
+        "d'autres organisations : 1) : si ce fichier recouvre un import précédent, ces achats comptent deux fois ; "
+        "supprimez alors l'import en double",)
+
+
 def test_an_xlsx_upload_and_the_buyer_home_link(world: World, buyer: TestClient, tmp_path: Path) -> None:
     path = write_xlsx(tmp_path / "achats.xlsx", [
         ["siret", "description", "fournisseur", "date", "prix_ht", "famille_produits", "categories_egalim"],

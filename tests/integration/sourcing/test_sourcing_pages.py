@@ -491,7 +491,7 @@ def test_pages_name_the_lot_a_company_matches(world: World) -> None:
     opportunities = text_of(armor.get("/entreprise/opportunites").text)
     assert "Pour le lot 2 : Menuiseries intérieures (CPV 45421000)" in opportunities
     english = text_of(armor.get("/entreprise/opportunites?lang=en").text)
-    assert "For lot 2 : Menuiseries intérieures" in english
+    assert "For lot 2: Menuiseries intérieures (CPV 45421000)" in english
     items = armor.get("/entreprise/opportunites.json").json()["items"]
     assert [(i["id"], i["lot"]["numero"]) for i in items] == [(draft.id, 2)]
 

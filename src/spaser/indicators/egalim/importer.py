@@ -142,7 +142,7 @@ def import_file(store: EgalimStore, path: Path, actor: str = "cli", progress: Im
                     for batches in (lines, rejects, conflicts):
                         batches.close()
                     counted = conflicts.count
-                    repeated = overlap_with_earlier(store, lines.path).warning()
+                    repeated = overlap_with_earlier(store, lines.path, organisation_id).warning()
                     if repeated:
                         table.warnings.append(repeated)
             finally:
