@@ -111,7 +111,7 @@ def suppliers_for_plan(session: Session, plan: PurchasePlan, track: Track | None
 def suppliers_for_consultation(session: Session, consultation: Consultation, track: Track | None = None,
                                limit: int = 20) -> list[SupplierMatch]:
     """The companies matching the consultation or one of its lots, each with its best match (the consultation's
-    own code on a tie), ranked as :func:`matching.rank` ranks."""
+    own code on a tie), in :func:`matching.supplier_order`."""
     matching.check_limit(limit)
     best: dict[int, SupplierMatch] = {}
     for lot, need in needs_of_consultation(consultation):
@@ -119,8 +119,8 @@ def suppliers_for_consultation(session: Session, consultation: Consultation, tra
             current = best.get(found.organisation.id)
             if current is None or found.match.score > current.match.score:
                 best[found.organisation.id] = dataclasses.replace(found, lot=lot)
-    ranked = sorted(best.values(), key=lambda m: (-m.match.score, m.organisation.name.casefold(),
-                                                  m.organisation.name, m.organisation.id))
+    ranked = sorted(best.values(), key=lambda m: matching.supplier_order(m.match.score, m.organisation.name,
+                                                                         m.organisation.id))
     return ranked[:limit]
 
 

@@ -204,11 +204,16 @@ def check_limit(limit: int) -> None:
         raise InputError(f"limit: must be at least 1, got {limit}")
 
 
+def supplier_order(score: int, name: str, org_id: int) -> tuple[int, str, str, int]:
+    """How ranked suppliers are ordered: best score first, then by name (case-insensitive) and org id."""
+    return -score, name.casefold(), name, org_id
+
+
 def rank(need: Need, suppliers: Iterable[SupplierFacts], limit: int = 20) -> list[tuple[SupplierFacts, Match]]:
-    """The suppliers matching the need, best score first, then by name (case-insensitive) and org id."""
+    """The suppliers matching the need, in :func:`supplier_order`."""
     check_limit(limit)
     scored = [(s, m) for s in suppliers if (m := score(need, s)) is not None]
-    scored.sort(key=lambda pair: (-pair[1].score, pair[0].name.casefold(), pair[0].name, pair[0].org_id))
+    scored.sort(key=lambda pair: supplier_order(pair[1].score, pair[0].name, pair[0].org_id))
     return scored[:limit]
 
 

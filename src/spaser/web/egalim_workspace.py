@@ -104,17 +104,14 @@ def stage(source: IO[bytes], folder: Path, limit_bytes: int) -> Path:
     return path
 
 
-def remove_stale_uploads(folder: Path, now: float | None = None) -> list[Path]:
+def remove_stale_uploads(folder: Path) -> None:
     """Delete the staged uploads a killed server left behind (older than :data:`STALE_UPLOAD_S`; younger ones may
-    be another worker's import in progress); returns those deleted."""
-    limit = (time.time() if now is None else now) - STALE_UPLOAD_S
-    removed = []
+    be another worker's import in progress)."""
+    limit = time.time() - STALE_UPLOAD_S
     for path in folder.glob("upload-*"):
         with contextlib.suppress(FileNotFoundError):  # another worker removed it first
             if path.stat().st_mtime < limit:
                 path.unlink()
-                removed.append(path)
-    return removed
 
 
 def egalim_workspace_router(renderer: Renderer, auth: Auth) -> APIRouter:

@@ -48,8 +48,9 @@ def overlap_with_earlier(store: EgalimStore, lines_file: Path, organisation_id: 
     The earlier imports are named only to whoever may see them (``egalim.access``): an organisation's importer
     sees its own organisation's by name and the others' as a count; the command line (``organisation_id`` None,
     an operator) sees them all."""
-    manifests = {m.id: m for m in store.imports()}
-    earlier = store.lines_files()
+    listed = store.imports()
+    manifests = {m.id: m for m in listed}
+    earlier = store.lines_files(manifests=listed)
     if not earlier or not lines_file.is_file():
         return Overlap(0, ())
     same = " AND ".join(f"n.{c} IS NOT DISTINCT FROM o.{c}" for c in CONTENT_COLUMNS)

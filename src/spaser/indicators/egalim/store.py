@@ -222,10 +222,12 @@ class EgalimStore:
     def find_sha256(self, sha256: str) -> ImportManifest | None:
         return next((m for m in self.imports() if m.sha256 == sha256), None)
 
-    def lines_files(self, import_ids: list[str] | None = None) -> list[Path]:
-        """The accepted-lines files of the complete imports (all, or those named), for DuckDB ``read_parquet``."""
+    def lines_files(self, import_ids: list[str] | None = None,
+                    manifests: list[ImportManifest] | None = None) -> list[Path]:
+        """The accepted-lines files of the complete imports (all, or those named), for DuckDB ``read_parquet``;
+        ``manifests``: the imports already listed by the caller (not listed again)."""
         wanted = None if import_ids is None else set(import_ids)
-        return [path for m in self.imports() if wanted is None or m.id in wanted
+        return [path for m in (self.imports() if manifests is None else manifests) if wanted is None or m.id in wanted
                 if (path := self.lines_dir / f"{m.id}.parquet").is_file()]
 
     def rejects(self, import_id: str, limit: int | None = None) -> list[dict[str, Any]]:
