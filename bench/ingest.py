@@ -677,14 +677,11 @@ def run(args: argparse.Namespace) -> int:
     )
     print(f"details: {result_json}")
     if args.write_results:
-        header = (
-            ""
-            if RESULTS_MD.exists()
-            else (
-                "# Ingestion benchmark results\n\nAppended by `python bench/ingest.py --write-results` "
-                "(see bench/README.md).\n\n"
-            )
-        )
+        if not RESULTS_MD.exists():
+            header = ("# Ingestion benchmark results\n\nAppended by `python bench/ingest.py --write-results` "
+                      "(see bench/README.md).\n\n")
+        else:  # one blank line between blocks, however the file was last edited
+            header = "" if RESULTS_MD.read_text(encoding="utf-8").endswith("\n\n") else "\n"
         with open(RESULTS_MD, "a", encoding="utf-8") as f:
             f.write(header + text + "\n")
         print(f"appended to {RESULTS_MD}")
