@@ -327,8 +327,9 @@ def ensure_file(args: argparse.Namespace, timeout: float) -> tuple[Path, Json | 
         if not path.exists():
             raise SystemExit(f"--file {path} does not exist")
         return path, _load_truth(path), None, False
-    OUT.mkdir(parents=True, exist_ok=True)
-    path = OUT / f"decp_{args.records}_s{args.seed}_i{args.indent}.json"
+    out_dir = Path(args.out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / f"decp_{args.records}_s{args.seed}_i{args.indent}.json"
     truth = _load_truth(path) if path.exists() else None
     if (
         truth
@@ -384,6 +385,18 @@ def extrapolate_pandas(subset: Measure, n_records: int, json_load: Measure | Non
         est = fixed + float(json_load.child["work_s"]) + float(subset.child["normalize_s"]) * k
         return est, "fixed cost + measured full json.load + json_normalize × N/n"
     return fixed + work * k, "fixed cost + work × N/n (linear: json.load is superlinear, likely low)"
+
+
+def append_results(path: Path, block: str) -> None:
+    """Append a results block to ``path`` (created with its title), one blank line after the previous block
+    however the file was last edited by hand."""
+    if not path.exists():
+        header = ("# Ingestion benchmark results\n\nAppended by `python bench/ingest.py --write-results` "
+                  "(see bench/README.md).\n\n")
+    else:
+        header = "" if path.read_text(encoding="utf-8").endswith("\n\n") else "\n"
+    with open(path, "a", encoding="utf-8") as f:
+        f.write(header + block.rstrip("\n") + "\n")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -445,13 +458,14 @@ def run(args: argparse.Namespace) -> int:
     report: Json | None = None
     data_dir: Path | None = None
     report_path: Path | None = None
+    out_dir = Path(args.out_dir)
     if not args.skip_spaser:
-        OUT.mkdir(parents=True, exist_ok=True)
+        out_dir.mkdir(parents=True, exist_ok=True)
         data_dirs: list[Path] = []
 
         def spaser_cmd(_: int) -> list[str]:
             """A fresh data folder per run: a second run in the same one would skip the file (idempotence)."""
-            run_dir = Path(tempfile.mkdtemp(prefix="spaser-data-", dir=OUT))
+            run_dir = Path(tempfile.mkdtemp(prefix="spaser-data-", dir=out_dir))
             data_dirs.append(run_dir)
             return [sys.executable, "-m", "spaser", "--data-dir", str(run_dir), "ingest", str(path), "--report-json",
                     str(run_dir.with_name(run_dir.name + ".report.json"))]
@@ -653,9 +667,9 @@ def run(args: argparse.Namespace) -> int:
     print()
     print(text)
 
-    OUT.mkdir(parents=True, exist_ok=True)
+    out_dir.mkdir(parents=True, exist_ok=True)
     stamp = dt.datetime.now().strftime("%Y%m%dT%H%M%S")
-    result_json = OUT / f"ingest_{n_records}_{stamp}.json"
+    result_json = out_dir / f"ingest_{n_records}_{stamp}.json"
     result_json.write_text(
         json.dumps(
             {
@@ -677,14 +691,8 @@ def run(args: argparse.Namespace) -> int:
     )
     print(f"details: {result_json}")
     if args.write_results:
-        if not RESULTS_MD.exists():
-            header = ("# Ingestion benchmark results\n\nAppended by `python bench/ingest.py --write-results` "
-                      "(see bench/README.md).\n\n")
-        else:  # one blank line between blocks, however the file was last edited
-            header = "" if RESULTS_MD.read_text(encoding="utf-8").endswith("\n\n") else "\n"
-        with open(RESULTS_MD, "a", encoding="utf-8") as f:
-            f.write(header + text + "\n")
-        print(f"appended to {RESULTS_MD}")
+        append_results(Path(args.results_file), text)
+        print(f"appended to {args.results_file}")
 
     if not args.keep:
         if data_dir is not None:
@@ -717,7 +725,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="records of the pandas subset when the full file would not fit (200 000)",
     )
     parser.add_argument("--step-timeout", type=float, default=1800.0, help="seconds per step (1800)")
-    parser.add_argument("--write-results", action="store_true", help="append the results to bench/RESULTS.md")
+    parser.add_argument("--write-results", action="store_true", help="append the results to --results-file")
+    parser.add_argument("--out-dir", default=str(OUT), help="generated files, data folders and the JSON figures "
+                        "(bench/out)")
+    parser.add_argument("--results-file", default=str(RESULTS_MD), help="where --write-results appends "
+                        "(bench/RESULTS.md)")
     parser.add_argument("--repeat", type=int, default=1,
                         help="runs of json.load and of spaser; the median is reported (1)")
     parser.add_argument("--strict", action="store_true", help="exit 1 when a target or a check fails")
