@@ -11,7 +11,7 @@ from typing import Any
 
 import duckdb
 import typer
-from rich.console import Console
+from rich.console import Console, RenderableType
 from rich.progress import (
     BarColumn,
     DownloadColumn,
@@ -77,21 +77,60 @@ class _RecordsRate(ProgressColumn):
         return Text(f"{records:,} records  {rate:,.0f} rec/s".replace(",", " "), style="cyan")
 
 
+class _ReadingOnly(ProgressColumn):
+    """A column of the reading bar, left blank on a phase line (a phase has no bytes, records or remaining time)."""
+
+    def __init__(self, column: ProgressColumn) -> None:
+        super().__init__()
+        self.column = column
+
+    def render(self, task: Task) -> RenderableType:
+        return Text("") if task.fields.get("phase") else self.column.render(task)
+
+
 class RichProgress:
-    """Progress bar over the bytes to read, with records/s (shown on long inputs)."""
+    """One line per phase of an ingestion, kept with its duration: checking the inputs, reading (a bar over the
+    bytes, with records/s), then each step of the snapshot build, which takes a third of a national run."""
 
     def __init__(self, console: Console) -> None:
         self.bar = Progress(
-            TextColumn("[bold]{task.description}"), BarColumn(), DownloadColumn(), _RecordsRate(),
-            TimeElapsedColumn(), TimeRemainingColumn(), console=console, transient=False,
+            TextColumn("[bold]{task.description}"), BarColumn(), _ReadingOnly(DownloadColumn()),
+            _ReadingOnly(_RecordsRate()), TimeElapsedColumn(), _ReadingOnly(TimeRemainingColumn()),
+            console=console, transient=False,
         )
-        self.task: Any = None
+        self.task: Any = None  # the reading bar
+        self.phase: Any = None  # the phase being shown
+        self.shown = False
+        self.reading = False
+        self.files = 0
         self.records = 0
 
-    def start(self, total_bytes: int, files: int) -> None:
-        if files:
+    def _show(self) -> None:
+        if not self.shown:
             self.bar.start()
+            self.shown = True
+
+    def _end_phase(self) -> None:
+        if self.phase is not None:
+            self.bar.update(self.phase, total=1, completed=1)  # full bar, elapsed time frozen
+            self.phase = None
+        if self.reading:  # the reading bar stays as it ended (a truncated file never reaches 100 %)
+            self.bar.update(self.task, description=f"read {self.files} file(s)")
+            self.bar.stop_task(self.task)
+            self.reading = False
+
+    def step(self, name: str) -> None:
+        self._show()
+        self._end_phase()
+        self.phase = self.bar.add_task(name, total=None, phase=True)
+
+    def start(self, total_bytes: int, files: int) -> None:
+        self._end_phase()
+        if files:
+            self._show()
             self.task = self.bar.add_task(f"ingesting {files} file(s)", total=total_bytes, records=0)
+            self.reading = True
+            self.files = files
 
     def file(self, path: str) -> None:
         if self.task is not None:
@@ -103,9 +142,10 @@ class RichProgress:
             self.bar.update(self.task, advance=size, records=self.records)
 
     def stop(self) -> None:
-        if self.task is not None:
-            self.bar.update(self.task, description="done")
+        self._end_phase()
+        if self.shown:
             self.bar.stop()
+            self.shown = False
 
 
 def print_report(report: RunReport, console: Console) -> None:

@@ -41,9 +41,14 @@ class RecordingProgress:
         self.size = 0
         self.records = 0
         self.files: list[str] = []
+        self.events: list[str] = []  # phases, "read" and "stop", in order
+
+    def step(self, name: str) -> None:
+        self.events.append(name)
 
     def start(self, total_bytes: int, files: int) -> None:
         self.total = total_bytes
+        self.events.append("read")
 
     def file(self, path: str) -> None:
         self.files.append(path)
@@ -52,7 +57,12 @@ class RecordingProgress:
         self.size += size
         self.records += records
 
-    def stop(self) -> None: ...
+    def stop(self) -> None:
+        self.events.append("stop")
+
+
+PHASES = ["checking 3 input(s) (SHA-256)", "read", "copying the current snapshot", "loading the staged records",
+          "deduplicating", "indicators and search index", "publishing the snapshot", "stop"]
 
 
 @pytest.mark.parametrize("workers", [-1, 2])
@@ -64,3 +74,25 @@ def test_progress_reaches_the_end(workers: int, tmp_path: Path) -> None:
     assert progress.records == report.records_read > 9000
     assert progress.size == progress.total > 8_000_000
     assert len(progress.files) == 3
+    # every phase is shown, the snapshot build's steps too (a third of a national run), and stop comes last
+    assert progress.events == PHASES
+
+
+def test_progress_stops_when_the_run_fails(tmp_path: Path) -> None:
+    """A failed run still stops the progress display (a terminal would otherwise keep a hidden cursor)."""
+    progress = RecordingProgress()
+    settings = Settings(data_dir=tmp_path / "d", ingest_workers=-1)
+    settings.warehouse_dir.mkdir(parents=True)
+    (settings.warehouse_dir / "current.duckdb").write_bytes(b"not a DuckDB file")
+    with pytest.raises(duckdb.Error):
+        ingest([REAL / "v2019"], settings, progress=progress, today=TODAY)
+    assert progress.events[-1] == "stop" and progress.events.count("stop") == 1
+
+
+def test_nothing_new_to_read_shows_only_the_check(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path / "d", ingest_workers=-1)
+    ingest([REAL / "v2019"], settings, today=TODAY)
+    progress = RecordingProgress()
+    report = ingest([REAL / "v2019"], settings, progress=progress, today=TODAY)
+    assert {f.status for f in report.files} == {"already_ingested"}
+    assert progress.events == ["checking 3 input(s) (SHA-256)", "read", "stop"]
