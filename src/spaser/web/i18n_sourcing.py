@@ -201,7 +201,7 @@ SOURCING_MESSAGES: Final[dict[str, tuple[str, str]]] = {
                             "Equal treatment: any useful information given to one company must be given to all in "
                             "the tender."),
     "src_could_answer": ("Entreprises qui pourraient répondre", "Companies that could answer"),
-    "src_lot_matched": ("Pour le lot", "For lot"),
+    "src_lot_matched": ("Pour le lot %s : %s", "For lot %s: %s"),  # number, title (French spaced colon)
     "src_matches_hint": ("Classées par un score expliqué : proximité CPV, territoire, PME, labels utiles, marchés "
                          "déjà obtenus. Une suggestion, jamais une sélection.",
                          "Ranked by an explained score: CPV proximity, territory, SME, relevant labels, contracts "
