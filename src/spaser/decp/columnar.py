@@ -8,8 +8,8 @@ columns go to Arrow without a row ever being built.
 
 The rules are the same functions, so the values are the same; a record for which any rule raises a flag is
 handed back to the caller (with its decoded struct), which stages it through the tuple path or the general
-normaliser, so the bookkeeping of flags and invalid values stays in one place. So are records with
-sub-contracting acts (4 % of a national file); modifications are staged here too (:mod:`columnar_mods`).
+normaliser, so the bookkeeping of flags and invalid values stays in one place. Modifications
+(:mod:`columnar_mods`) and sub-contracting acts (:mod:`columnar_actes`) are staged here too.
 ``tests/unit/decp/test_columnar.py`` checks the tables equal the tuple path's rows, record by record.
 """
 
@@ -23,7 +23,8 @@ import msgspec
 import numpy as np
 import pyarrow as pa
 
-from spaser.decp.columnar_mods import Modifications, clean_distinct
+from spaser.decp.columnar_actes import Actes
+from spaser.decp.columnar_mods import Modifications, clean_distinct, clean_parties
 from spaser.decp.fast2022 import UNSET
 from spaser.decp.fast_rows import COMPLETE, SimpleMarche, simple_decoder
 from spaser.decp.normalise import contract_key
@@ -41,6 +42,7 @@ _EPOCH = dt.date(1970, 1, 1).toordinal()
 _RECORDS = arrow_schema("records")
 _TITULAIRES = arrow_schema("titulaires")
 _MODIFICATIONS = arrow_schema("modifications")
+_ACTES = arrow_schema("actes_sous_traitance")
 
 H = TypeVar("H", bound=Hashable)
 
@@ -66,11 +68,8 @@ def bulk_rows(raws: Sequence[msgspec.Raw | bytes], record_indices: Sequence[int]
         except (msgspec.ValidationError, msgspec.DecodeError):
             rest.append((pos, None))
             continue
-        if m.actesSousTraitance is UNSET:
-            structs.append(m)
-            positions.append(pos)
-        else:
-            rest.append((pos, m))
+        structs.append(m)
+        positions.append(pos)
     if not structs:
         return Bulk({}, 0, 0, rest)
     staged = _Columns(structs, today, aberrant)
@@ -82,7 +81,8 @@ def bulk_rows(raws: Sequence[msgspec.Raw | bytes], record_indices: Sequence[int]
     indices = [record_indices[positions[i]] for i in np.flatnonzero(staged.keep)]
     uids = [f"{uid_prefix}:{index}" for index in indices]
     tables = {"records": staged.records(uids, indices, source), "titulaires": staged.titulaires(uids),
-              "modifications": staged.modifications_table(uids)}
+              "modifications": staged.modifications_table(uids),
+              "actes_sous_traitance": staged.actes.table(staged.keep, uids, _ACTES)}
     return Bulk(tables, staged.count, staged.zero_inconnu, rest)
 
 
@@ -144,6 +144,8 @@ class _Columns:
         keep[parties.flagged_records] = False
         modifications = Modifications(structs, today, aberrant)
         keep[modifications.flagged_records] = False
+        self.actes = Actes(structs, today, aberrant)
+        keep[self.actes.flagged_records] = False
 
         self.keep = keep
         self.count = int(keep.sum())
@@ -231,7 +233,7 @@ class _Columns:
     def titulaires(self, uids: list[str]) -> pa.Table:
         """Initial titulaires, then those named by each modification (the tuple path's order)."""
         p = self.parties
-        rows = [(owner, 0, rank, ident) for owner, rank, ident in zip(p.owners, p.ranks, p.ids, strict=True)]
+        rows = list(zip(p.owners, [0] * len(p.owners), p.ranks, p.kinds, p.ids, p.valid, strict=True))
         if self.modifications.party_rows:
             rows = sorted(rows + self.modifications.party_rows, key=lambda row: (row[0], row[1], row[2]))
         n = len(rows)
@@ -240,9 +242,9 @@ class _Columns:
             "modification_rank": [row[1] for row in rows],
             "rank": [row[2] for row in rows],
             "role": pa.repeat("titulaire", n),
-            "type_identifiant": pa.repeat("SIRET", n),
-            "id": [row[3] for row in rows],
-            "siret_valide": pa.repeat(True, n),
+            "type_identifiant": [row[3] for row in rows],
+            "id": [row[4] for row in rows],
+            "siret_valide": [row[5] for row in rows],
         }
         return _table(columns, _TITULAIRES, n)
 
@@ -270,18 +272,18 @@ class _Parties:
         for j, m in enumerate(structs):
             owners.extend([j] * len(m.titulaires))
             titulaires.extend(m.titulaires)
-        kinds = [wrapper.titulaire.typeIdentifiant for wrapper in titulaires]
-        ids = [wrapper.titulaire.id for wrapper in titulaires]
-        clean = clean_siret_mask(ids)  # clean_identifiant's fast path: a clean SIRET, kept as is
-        if kinds.count("SIRET") != len(kinds):
-            clean &= np.array([kind == "SIRET" for kind in kinds], dtype=bool)
-        flagged = {owners[i] for i in np.flatnonzero(~clean)}
+        clean = clean_parties([wrapper.titulaire.typeIdentifiant for wrapper in titulaires],
+                              [wrapper.titulaire.id for wrapper in titulaires])
+        ids = clean.ids
+        flagged = {owners[i] for i in np.flatnonzero(clean.flagged).tolist()}
         # A titulaire equal to the buyer: the tuple path decides (the general path flags it).
         flagged.update(owner for owner, ident in zip(owners, ids, strict=True) if ident == acheteurs[owner])
         self.flagged_records = sorted(flagged)
         self.owners = owners
         self.ranks = [rank for m in structs for rank in range(1, len(m.titulaires) + 1)]
         self.ids = ids
+        self.kinds = clean.kinds
+        self.valid = clean.valid
         self.ids_by_record: list[list[str]] = []
         self.count_by_record: list[int] = []
 
@@ -292,6 +294,8 @@ class _Parties:
         self.owners = renumber[[self.owners[i] for i in rows]].tolist() if rows else []
         self.ranks = [self.ranks[i] for i in rows]
         self.ids = [self.ids[i] for i in rows]
+        self.kinds = [self.kinds[i] for i in rows]
+        self.valid = [self.valid[i] for i in rows]
         grouped: list[list[str]] = [[] for _ in range(int(keep.sum()))]
         for owner, ident in zip(self.owners, self.ids, strict=True):
             grouped[owner].append(ident)
