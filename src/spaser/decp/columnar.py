@@ -27,7 +27,7 @@ from spaser.decp.columnar_actes import Actes
 from spaser.decp.columnar_mods import Modifications, clean_distinct, clean_parties
 from spaser.decp.fast2022 import UNSET
 from spaser.decp.fast_rows import COMPLETE, SimpleMarche, simple_decoder
-from spaser.decp.normalise import contract_key
+from spaser.decp.normalise import contract_keys
 from spaser.domain.cleaned import Cleaned
 from spaser.domain.cpv import clean_cpv
 from spaser.domain.dates import clean_date
@@ -173,12 +173,8 @@ class _Columns:
     def records(self, uids: list[str], indices: list[int], source: tuple[str, str, str]) -> pa.Table:
         n = self.count
         structs = self.structs
-        keys = [
-            contract_key("marche", acheteur, cid, day, montant, ids)
-            for acheteur, cid, day, montant, ids in zip(self.acheteurs, self.ids, self.notified,
-                                                        self.montants.tolist(), self.parties.ids_by_record,
-                                                        strict=True)
-        ]
+        keys = contract_keys("marche", self.acheteurs, self.ids, self.notified, self.montants.tolist(),
+                             self.parties.ids_by_record)
         name, path, sha = source
         mods = self.modifications
         montants = pa.array(self.montants, type=pa.float64())

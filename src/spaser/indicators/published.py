@@ -23,8 +23,9 @@ PUBLISHED: Final = "indicator_results_published"
 def publish_results(con: duckdb.DuckDBPyConnection) -> int:
     """Compute every result into the snapshot being written; returns the number of rows."""
     compute(con)
-    con.execute(f"CREATE OR REPLACE TABLE {PUBLISHED} AS SELECT * FROM {RESULTS} "
-                "ORDER BY id, measure, scope, year NULLS LAST, scope_id NULLS LAST")
+    # Not sorted: every reader sorts what it selects, and a dashboard's or a buyer's query took the same time on
+    # sorted and unsorted tables (4.2 M rows, measured); the sort was a third of this step at national scale.
+    con.execute(f"CREATE OR REPLACE TABLE {PUBLISHED} AS SELECT * FROM {RESULTS}")
     row = con.execute(f"SELECT count(*) FROM {PUBLISHED}").fetchone()
     return int(row[0]) if row else 0
 

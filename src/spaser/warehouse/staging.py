@@ -147,7 +147,10 @@ class StagingWriter:
         writer = self.writers.get(table)
         if writer is None:
             path = self.directory / f"{table}-{self.worker_no:03d}.parquet"
-            writer = pq.ParquetWriter(path, arrow_schema(table), compression="zstd")
+            # Uncompressed: staging files live for one run and are read once; Parquet's dictionary encoding
+            # already keeps them at ~20 % of the input (330 MB for the 1.6 GB national file, 120 MB with
+            # zstd), and zstd cost the workers ~2 µs a record, a tenth of their time.
+            writer = pq.ParquetWriter(path, arrow_schema(table), compression="none")
             self.writers[table] = writer
             self.files[table] = str(path)
         return writer
