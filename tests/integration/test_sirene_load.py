@@ -11,6 +11,7 @@ import threading
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -110,6 +111,25 @@ def test_a_new_stock_replaces_the_old_one(settings: Settings, tmp_path: Path) ->
     assert tables(settings) == (EXPECTED_UNITES, EXPECTED_ETABLISSEMENTS[:2])
     assert query(settings, "SELECT name, rows FROM reference_loads ORDER BY loaded_at, name") == [
         ("sirene_unites", 8), ("sirene_etablissements", 8), ("sirene_unites", 8), ("sirene_etablissements", 2)]
+
+
+def test_derived_tables_are_rebuilt_under_the_ingestion_settings(settings: Settings,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """After a SIRENE load the facts, results and search index are rebuilt with the same connection settings as
+    after an ingestion (no insertion order kept): the load used to RESET the setting to DuckDB's default."""
+    import spaser.warehouse.derived as derived_module
+
+    seen: list[object] = []
+    original = derived_module.refresh_derived
+
+    def spy(con: Any) -> None:
+        seen.append(con.execute("SELECT current_setting('preserve_insertion_order')").fetchone()[0])
+        original(con)
+
+    monkeypatch.setattr(derived_module, "refresh_derived", spy)
+    load_sirene(settings.warehouse_dir, UNITES, ETABLISSEMENTS)
+    assert seen == [False]
+    assert tables(settings) == (EXPECTED_UNITES, EXPECTED_ETABLISSEMENTS)
 
 
 def test_one_row_per_key_the_active_one_kept(settings: Settings, tmp_path: Path) -> None:

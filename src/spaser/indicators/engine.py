@@ -17,7 +17,7 @@ import duckdb
 
 from spaser.errors import InputError
 from spaser.indicators.catalogue import MEASURES, Indicator, Measure, catalogue
-from spaser.indicators.facts import STORED, create_facts, fingerprint, stored_fingerprint
+from spaser.indicators.facts import STORED, facts_select, fingerprint, stored_fingerprint
 from spaser.indicators.thresholds import load_thresholds, register
 
 #: Scope name → fact column (None: every contract).
@@ -224,7 +224,7 @@ def _facts_source(con: duckdb.DuckDBPyConnection, buyer: str | None,
     params = {"buyer": buyer} if buyer else None
     if stored_fingerprint(con) == fingerprint(chosen):
         return STORED, "acheteur_id = $buyer" if buyer else "true", params
-    create_facts(con, LIVE, buyer=buyer, temporary=True)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {LIVE} AS {facts_select(buyer)}", params)
     return LIVE, "true", None
 
 

@@ -46,14 +46,9 @@ def _list(values: tuple[str, ...]) -> str:
     return "[" + ", ".join("'" + v.replace("'", "''") + "'" for v in values) + "]"
 
 
-BASE: Final = "indicator_facts_base"
-
-#: The enriched contracts the facts read (``{buyer_filter}`` restricts them to one buyer), stored first as the
-#: temporary table BASE: each step of FACTS_SELECT then reads only its columns. Why not a CTE: DuckDB
-#: materialised it whole (34 columns copied, then read back whole at each use: 6.4 s of facts on 1.4 M contracts
-#: instead of 4.7), and not materialising it re-ran the reference joins (SIRENE: 30 M établissements) at each use,
-#: which ran out of the 1 GB memory limit with 10 M établissements loaded.
-FACTS_BASE: Final = """
+#: One row per contract; a SELECT the engine wraps (``{buyer_filter}`` restricts it to one buyer).
+FACTS_SELECT: Final = f"""
+WITH base AS (
     SELECT c.contract_key, c.record_uid, c.kind, c.nature, c.procedure, c.acheteur_id,
            year(c.date_notification) AS year, c.date_notification, c.date_publication_donnees,
            coalesce(c.acheteur_region_code, c.lieu_region_code) AS region,
@@ -68,12 +63,8 @@ FACTS_BASE: Final = """
            CASE WHEN c.kind = 'concession' OR c.cpv_division = '45' THEN 'works' ELSE 'supplies_services' END
                AS category
     FROM contracts_enrichis c
-    WHERE {buyer_filter}
-"""
-
-#: One row per contract, from BASE; a SELECT the engine wraps.
-FACTS_SELECT: Final = f"""
-WITH base AS NOT MATERIALIZED (SELECT * FROM {BASE}),
+    WHERE {{buyer_filter}}
+),
 suppliers AS (
     SELECT b.contract_key, b.acheteur_id, b.year, b.acheteur_region_code,
            CASE WHEN t.siren IS NOT NULL THEN t.siren ELSE t.id END AS supplier,
@@ -114,7 +105,7 @@ subcontracted AS (
 buyer_years AS (
     SELECT acheteur_id, min(year) AS buyer_first_year FROM base WHERE acheteur_id IS NOT NULL GROUP BY acheteur_id
 ),
-bands AS NOT MATERIALIZED (  -- read twice; materialised, it would copy every column of base
+bands AS (
     SELECT b.*, eu.amount AS seuil_ue, nat.amount AS seuil_national,
            NOT b.montant_suspect AND b.montant_initial >= {PARAMETERS["splitting_band"]} * nat.amount
                AND b.montant_initial < nat.amount AS under_national,
@@ -223,16 +214,9 @@ LEFT JOIN subcontracted st ON st.contract_key = s.contract_key
 """
 
 
-def create_facts(con: duckdb.DuckDBPyConnection, table: str, *, buyer: str | None = None,
-                 temporary: bool = False) -> None:
-    """Create ``table`` with the facts of every contract or of one buyer's (the windows then stay per buyer)."""
-    where = "c.acheteur_id = $buyer" if buyer else "true"
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {BASE} AS {FACTS_BASE.replace('{buyer_filter}', where)}",
-                {"buyer": buyer} if buyer else None)
-    try:
-        con.execute(f"CREATE OR REPLACE {'TEMP ' if temporary else ''}TABLE {table} AS {FACTS_SELECT}")
-    finally:
-        con.execute(f"DROP TABLE IF EXISTS {BASE}")
+def facts_select(buyer: str | None) -> str:
+    """The fact query, for every contract or one buyer's (``$buyer`` parameter): the windows stay per buyer."""
+    return FACTS_SELECT.replace("{buyer_filter}", "c.acheteur_id = $buyer" if buyer else "true")
 
 
 STORED: Final = "indicator_facts"
@@ -241,7 +225,7 @@ STORED_META: Final = "indicator_facts_meta"
 
 def fingerprint(thresholds: list[Threshold]) -> str:
     """What the stored facts depend on besides the warehouse: this query and the thresholds."""
-    text = FACTS_BASE + FACTS_SELECT + "\n" + "\n".join(f"{t.name}|{t.amount}|{t.start}|{t.end}" for t in thresholds)
+    text = FACTS_SELECT + "\n" + "\n".join(f"{t.name}|{t.amount}|{t.start}|{t.end}" for t in thresholds)
     return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -250,7 +234,7 @@ def store_facts(con: duckdb.DuckDBPyConnection) -> int:
     every reader computes indicators from it without rebuilding it; returns its row count."""
     thresholds = load_thresholds()
     register(con, thresholds)
-    create_facts(con, STORED)
+    con.execute(f"CREATE OR REPLACE TABLE {STORED} AS {facts_select(None)}")
     con.execute(f"CREATE OR REPLACE TABLE {STORED_META} AS SELECT ? AS fingerprint", [fingerprint(thresholds)])
     row = con.execute(f"SELECT count(*) FROM {STORED}").fetchone()
     return int(row[0]) if row else 0

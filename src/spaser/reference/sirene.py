@@ -153,18 +153,16 @@ def load_stock(con: duckdb.DuckDBPyConnection, stock: Stock, stock_file: StockFi
 
 def insert_rows(con: duckdb.DuckDBPyConnection, stock: Stock, stock_file: StockFile,
                 on_bytes: Callable[[int, int], None] | None) -> int:
-    """Append the file's rows to the (emptied) table; DuckDB parses, only the used columns are kept."""
-    con.execute("SET preserve_insertion_order = false")  # rows in any order: less memory, parallel insert
-    try:
-        with csv_source(stock_file, on_bytes) as source, track_progress(con, stock_file, on_bytes):
-            try:
-                return _count(con, f"INSERT INTO {stock.table} SELECT {stock.select} "
-                                   f"FROM {read_csv_sql(source, stock_file)}")
-            except duckdb.Error as exc:
-                raise InputError(f"{stock_file.path}: not a readable SIRENE {stock.label} CSV file: "
-                                 f"{_reason(exc, source, stock_file.path)}") from None
-    finally:
-        con.execute("RESET preserve_insertion_order")
+    """Append the file's rows to the (emptied) table; DuckDB parses, only the used columns are kept (in any
+    order, in parallel: the snapshot's connection does not preserve insertion order, see
+    :func:`spaser.warehouse.snapshot.connect_building`)."""
+    with csv_source(stock_file, on_bytes) as source, track_progress(con, stock_file, on_bytes):
+        try:
+            return _count(con, f"INSERT INTO {stock.table} SELECT {stock.select} "
+                               f"FROM {read_csv_sql(source, stock_file)}")
+        except duckdb.Error as exc:
+            raise InputError(f"{stock_file.path}: not a readable SIRENE {stock.label} CSV file: "
+                             f"{_reason(exc, source, stock_file.path)}") from None
 
 
 def drop_duplicates(con: duckdb.DuckDBPyConnection, stock: Stock) -> int:

@@ -147,6 +147,17 @@ def open_current(warehouse_dir: Path) -> duckdb.DuckDBPyConnection:
     return duckdb.connect(str(path), read_only=True)
 
 
+def connect_building(building: Path, memory_limit: str, temp_directory: Path) -> duckdb.DuckDBPyConnection:
+    """The connection that writes a snapshot being built, the same for an ingestion and a reference load.
+
+    Row order inside tables carries no meaning (every reader orders explicitly): without insertion order DuckDB
+    loads in parallel (a third less time) and needs less memory. One function, so that the derived tables
+    (:func:`spaser.warehouse.derived.refresh_derived`) are built under the same settings whichever command
+    rebuilds them: a reference load used DuckDB's defaults (insertion order kept) for them."""
+    return duckdb.connect(str(building), config={"memory_limit": memory_limit, "preserve_insertion_order": False,
+                                                 "temp_directory": str(temp_directory)})
+
+
 @contextlib.contextmanager
 def update(warehouse_dir: Path, memory_limit: str = "1GB") -> Iterator[duckdb.DuckDBPyConnection]:
     """Change the warehouse through a new snapshot: a copy of the current one, written through the yielded
@@ -156,7 +167,7 @@ def update(warehouse_dir: Path, memory_limit: str = "1GB") -> Iterator[duckdb.Du
         run_id = secrets.token_hex(6)
         building = start_build(warehouse_dir, run_id)
         temp = warehouse_dir / f".staging-{run_id}"
-        con = duckdb.connect(str(building), config={"memory_limit": memory_limit, "temp_directory": str(temp)})
+        con = connect_building(building, memory_limit, temp)
         try:
             yield con
             con.execute("CHECKPOINT")
