@@ -3,6 +3,9 @@
 Same rules as the tuple path (``_modifications`` in :mod:`spaser.decp.fast_rows`): modifications apply in the
 order of their ``id`` (then of their position), a record whose modification a rule flags is handed back, and the
 current duration and amount are those of the last modification that sets them.
+
+Also the two helpers every column-wise module shares: :func:`clean_distinct` (a rule once per distinct value)
+and :func:`clean_parties` (titulaires and sub-contractors).
 """
 
 from __future__ import annotations
@@ -56,7 +59,7 @@ def clean_parties(kinds: list[str], ids: list[str], field: str = "titulaire") ->
     if siret.all():
         return CleanParties(kinds, ids, valid, flagged)
     kinds, ids = list(kinds), list(ids)
-    cleaned = {}
+    cleaned: dict[tuple[str, str], tuple[str | None, str | None, tuple[str, ...], bool]] = {}
     for i in np.flatnonzero(~siret).tolist():
         pair = (kinds[i], ids[i])
         if pair not in cleaned:
