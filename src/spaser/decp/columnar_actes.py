@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from spaser.decp.columnar_mods import clean_distinct, clean_parties
+from spaser.decp.columnar_mods import clean_distinct, clean_parties, flatten
 from spaser.decp.fast2022 import UNSET
 from spaser.decp.fast_rows import SimpleMarche
 from spaser.domain.dates import clean_date
@@ -24,15 +24,8 @@ from spaser.domain.montant import clean_montant
 
 class Actes:
     def __init__(self, structs: list[SimpleMarche], today: dt.date, aberrant: float) -> None:
-        owners: list[int] = []
-        ranks: list[int] = []
-        actes: list[Any] = []
-        for j, m in enumerate(structs):
-            if m.actesSousTraitance is not UNSET:
-                for rank, wrapper in enumerate(m.actesSousTraitance, start=1):
-                    owners.append(j)
-                    ranks.append(rank)
-                    actes.append(wrapper.acteSousTraitance)
+        owners, ranks, actes = flatten(structs, lambda m: () if m.actesSousTraitance is UNSET
+                                       else [wrapper.acteSousTraitance for wrapper in m.actesSousTraitance])
         bad = np.zeros(len(actes), dtype=bool)
         parties = clean_parties([a.sousTraitant.typeIdentifiant for a in actes], [a.sousTraitant.id for a in actes],
                                 "sousTraitant")

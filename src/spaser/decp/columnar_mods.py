@@ -11,7 +11,7 @@ and :func:`clean_parties` (titulaires and sub-contractors).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterable
 from typing import Any, NamedTuple, TypeVar
 
 import numpy as np
@@ -72,19 +72,32 @@ def clean_parties(kinds: list[str], ids: list[str], field: str = "titulaire") ->
     return CleanParties(kinds, ids, valid, flagged)
 
 
+def flatten(structs: list[SimpleMarche], children: Callable[[SimpleMarche], Iterable[Any]]
+            ) -> tuple[list[int], list[int], list[Any]]:
+    """Each record's children (modifications, acts) in one flat list, in the order ``children`` gives them:
+    (position of the record, rank from 1 within it, child)."""
+    owners: list[int] = []
+    ranks: list[int] = []
+    items: list[Any] = []
+    for j, m in enumerate(structs):
+        for rank, item in enumerate(children(m), start=1):
+            owners.append(j)
+            ranks.append(rank)
+            items.append(item)
+    return owners, ranks, items
+
+
+def _in_order(m: SimpleMarche) -> list[Any]:
+    """A record's modifications in the order they apply: by ``id``, then by position."""
+    if m.modifications is UNSET:
+        return []
+    ordered = sorted(enumerate(m.modifications), key=lambda pair: (pair[1].modification.id, pair[0]))
+    return [wrapper.modification for _, wrapper in ordered]
+
+
 class Modifications:
     def __init__(self, structs: list[SimpleMarche], today: dt.date, aberrant: float) -> None:
-        owners: list[int] = []
-        ranks: list[int] = []
-        mods: list[Any] = []
-        for j, m in enumerate(structs):
-            if m.modifications is UNSET:
-                continue
-            ordered = sorted(enumerate(m.modifications), key=lambda pair: (pair[1].modification.id, pair[0]))
-            for rank, (_, wrapper) in enumerate(ordered, start=1):
-                owners.append(j)
-                ranks.append(rank)
-                mods.append(wrapper.modification)
+        owners, ranks, mods = flatten(structs, _in_order)
         flagged: set[int] = set()
         notified_days = self._dates(owners, [mod.dateNotificationModification for mod in mods],
                                     "modification.dateNotificationModification", today, flagged)
